@@ -1,0 +1,35 @@
+# doisoat — two commands: `make demo` and `make test`.
+# On first use this creates .venv/ in the repository root (bootstrapping uv into it
+# when uv is not on PATH) and installs exactly what uv.lock pins.
+
+PYTHON ?= python3.11
+VENV   := .venv
+UV     := $(shell command -v uv 2>/dev/null || echo $(VENV)/bin/uv)
+STAMP  := $(VENV)/.synced
+
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export PREFECT_LOGGING_LEVEL ?= WARNING
+export PREFECT_SERVER_UI_ENABLED ?= false
+
+.PHONY: demo test sample bench clean
+
+$(VENV)/bin/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Error: $(PYTHON) not found"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	@command -v uv >/dev/null 2>&1 || $(VENV)/bin/python -m pip install --quiet "uv>=0.13,<0.14"
+
+$(STAMP): $(VENV)/bin/python pyproject.toml uv.lock
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(VENV)/bin/python
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/doisoat demo
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest
+
+sample: $(STAMP)
+	$(VENV)/bin/python -m sample_data.generate --residents 3000 --seed 6 --out sample_data/commune
+
+clean:
+	rm -rf $(VENV) doisoat-demo

@@ -1,0 +1,13 @@
+"""The one exception family of doisoat. Messages name file, row and column, never a value."""
+
+
+class DoisoatError(Exception):
+    """Base class: something that stops a run or a file, with a one-line reason."""
+
+
+class InputFileError(DoisoatError):
+    """A source file could not be read or mapped (empty, not a spreadsheet, unknown headers)."""
+
+
+class ConfigError(DoisoatError):
+    """Bad command-line or configuration input."""
