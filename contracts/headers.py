@@ -1,0 +1,245 @@
+"""Column headers as offices write them → canonical field names (contracts/fields.py).
+
+Headers are compared through ``header_key`` (lower case, no tone marks, only a-z0-9), so
+"HỌ VÀ TÊN ", "Họ và tên" and "Ho va ten" are one synonym. Plain Python: a file has few headers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from rapidfuzz import fuzz
+from unidecode import unidecode
+
+# Canonical field → synonyms as offices write them, best first (order breaks ties between two
+# headers of one file). Besides contracts/fields.py this introduces four extra fields:
+# row_number ("STT"), guardian_name (mother or carer in vaccination lists), family_middle_name
+# and given_name (a name split over two columns; the reader joins them into full_name) and
+# branch (the village branch of an association, "Chi hội").
+HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "row_number": ("STT", "TT", "Số TT", "Số thứ tự"),
+    # person_id: a column that may hold a 12-digit ID or a 9-digit CMND; the reader routes
+    # 9-digit values to old_id.
+    "person_id": (
+        "Số định danh cá nhân", "Số định danh", "Mã định danh cá nhân", "Mã định danh",
+        "Mã số định danh cá nhân", "Mã số định danh", "Số ĐDCN", "ĐDCN", "Định danh cá nhân",
+        "Số CCCD", "CCCD", "Số căn cước công dân", "Căn cước công dân", "Số căn cước",
+        "Số thẻ căn cước", "Số CMND/CCCD", "CMND/CCCD", "Số CCCD/CMND", "CCCD/CMND",
+        "Số CMND/CCCD/ĐDCN", "Số CMND/CC", "Số CMT/CCCD", "Số ĐDCN/CCCD", "Số CCCD/ĐDCN",
+        "Số CC/CCCD", "Số chứng minh nhân dân/căn cước công dân",
+    ),
+    "old_id": (
+        "Số CMND", "CMND", "Số chứng minh nhân dân", "Chứng minh nhân dân", "Số CMT", "CMT",
+        "Số chứng minh thư", "Số CMND cũ", "CMND cũ", "Số CMND 9 số",
+    ),
+    "full_name": (
+        "Họ và tên", "Họ tên", "Họ và tên công dân", "Họ tên công dân", "Tên công dân",
+        "Họ tên trẻ", "Họ và tên trẻ", "Họ tên trẻ em", "Tên trẻ", "Họ tên người được tiêm",
+        "Họ và tên người được tiêm", "Họ tên đối tượng", "Họ và tên đối tượng",
+        "Họ tên người hưởng", "Họ và tên người hưởng", "Họ tên người tham gia",
+        "Họ và tên người tham gia", "Họ tên hội viên", "Họ và tên hội viên", "Họ tên đoàn viên",
+        "Họ và tên đoàn viên", "Họ tên người lao động", "Họ và tên người lao động",
+        "Họ tên nhân khẩu", "Họ và tên nhân khẩu", "Họ và tên khai sinh", "Họ tên khai sinh",
+        "Họ và tên người chết", "Họ tên người chết", "Tên người chết",
+    ),
+    "family_middle_name": ("Họ và tên đệm", "Họ và đệm", "Họ đệm", "Họ, tên đệm", "Họ và chữ đệm"),
+    "given_name": ("Tên", "Tên gọi"),
+    "guardian_name": (
+        "Họ tên mẹ/người chăm sóc", "Họ và tên mẹ/người chăm sóc", "Họ tên mẹ", "Họ và tên mẹ",
+        "Tên mẹ", "Mẹ/người chăm sóc", "Họ tên người chăm sóc", "Họ và tên người chăm sóc",
+        "Người chăm sóc", "Họ tên cha/mẹ", "Họ tên bố/mẹ", "Họ tên cha mẹ", "Họ tên bố mẹ",
+        "Họ tên người giám hộ", "Họ và tên người giám hộ", "Người giám hộ",
+        "Họ tên cha/mẹ/người giám hộ",
+    ),
+    "birth_date": (
+        "Ngày sinh", "Ngày tháng năm sinh", "Ngày, tháng, năm sinh", "Ngày/tháng/năm sinh",
+        "Ngày tháng năm sinh (dd/mm/yyyy)", "Năm sinh", "Sinh ngày", "NTNS", "Ngày sinh trẻ",
+        "Ngày sinh của trẻ", "Ngày, tháng, năm sinh của trẻ",
+    ),
+    "gender": ("Giới tính", "Giới", "Nam/Nữ", "Nam, Nữ", "Phái", "GT", "Giới tính (Nam/Nữ)"),
+    "address": (
+        "Địa chỉ thường trú", "Nơi thường trú", "Địa chỉ", "Nơi cư trú", "Địa chỉ cư trú",
+        "Nơi cư trú hiện nay", "Nơi ở hiện tại", "Nơi ở hiện nay", "Chỗ ở hiện tại", "Nơi ở",
+        "Địa chỉ liên hệ", "Địa chỉ tạm trú", "Nơi tạm trú", "Thôn/Tổ dân phố", "Thôn, tổ dân phố",
+        "Thôn/TDP", "Thôn/ấp", "Thôn/xóm", "Thôn/bản", "Thôn/khu phố", "Ấp/khu phố",
+        "Tổ dân phố", "Khu phố", "Thôn", "Ấp", "Xóm", "Bản", "Tổ", "Khu",
+    ),
+    "commune_code": (
+        "Mã xã", "Mã xã/phường", "Mã xã, phường", "Mã phường/xã", "Mã phường", "Mã xã phường",
+        "Mã đơn vị hành chính", "Mã ĐVHC", "Mã ĐVHC cấp xã",
+    ),
+    # residency
+    "household_id": (
+        "Mã hộ", "Mã hộ gia đình", "Mã số hộ", "Mã HGĐ", "Số hộ khẩu", "Số sổ hộ khẩu",
+        "Số hồ sơ hộ khẩu", "Số hồ sơ cư trú",
+    ),
+    "relation_to_head": (
+        "Quan hệ với chủ hộ", "Quan hệ chủ hộ", "Quan hệ với CH", "QH với chủ hộ", "QHCH",
+        "Quan hệ",
+    ),
+    # civil_status
+    "registration_number": (
+        "Số đăng ký", "Số đăng kí", "Số ĐK", "Số hiệu đăng ký", "Số giấy", "Số quyết định",
+    ),
+    "event_type": (
+        "Loại việc", "Loại việc hộ tịch", "Việc hộ tịch", "Loại sự kiện", "Sự kiện hộ tịch",
+        "Loại đăng ký", "Loại đăng kí", "Loại",
+    ),
+    "event_date": (
+        "Ngày đăng ký", "Ngày đăng kí", "Ngày ĐK", "Ngày đăng ký hộ tịch", "Ngày cấp giấy",
+    ),
+    # vaccination
+    "vaccine": (
+        "Tên vắc xin", "Tên vắc-xin", "Tên vaccine", "Tên vacxin", "Vắc xin", "Vắc-xin",
+        "Vaccine", "Vacxin", "Loại vắc xin", "Loại vaccine",
+    ),
+    "dose": ("Mũi tiêm", "Mũi tiêm thứ", "Mũi thứ", "Mũi số", "Mũi", "Lần tiêm", "Liều", "Liều thứ"),
+    "vaccination_date": ("Ngày tiêm", "Ngày tiêm chủng", "Ngày tiêm mũi", "Thời gian tiêm"),
+    # social_protection
+    "allowance_category": (
+        "Đối tượng", "Loại đối tượng", "Diện đối tượng", "Nhóm đối tượng", "Đối tượng hưởng",
+        "Diện hưởng", "Diện",
+    ),
+    "allowance_amount": (
+        "Mức trợ cấp", "Mức trợ cấp hàng tháng", "Mức hưởng", "Mức hưởng hàng tháng",
+        "Số tiền", "Số tiền hưởng", "Số tiền trợ cấp", "Mức trợ cấp (đồng)",
+    ),
+    "allowance_start": (
+        "Ngày hưởng", "Thời điểm hưởng", "Hưởng từ ngày", "Hưởng từ tháng", "Ngày bắt đầu hưởng",
+        "Thời gian bắt đầu hưởng", "Thời gian hưởng", "Từ tháng",
+    ),
+    # social_insurance
+    "insurance_number": (
+        "Mã số BHXH", "Mã BHXH", "Số BHXH", "Số sổ BHXH", "Mã số bảo hiểm xã hội",
+        "Số sổ bảo hiểm xã hội", "Mã số sổ BHXH",
+    ),
+    "health_card_number": (
+        "Mã thẻ BHYT", "Số thẻ BHYT", "Mã số thẻ BHYT", "Thẻ BHYT", "Mã thẻ bảo hiểm y tế",
+        "Số thẻ bảo hiểm y tế",
+    ),
+    # union_membership
+    "organisation": (
+        "Tổ chức", "Tên tổ chức", "Tổ chức hội", "Đoàn thể", "Tổ chức đoàn thể", "Tên hội",
+        "Hội/Đoàn thể",
+    ),
+    "join_date": (
+        "Ngày vào", "Ngày vào hội", "Ngày vào Đoàn", "Ngày kết nạp", "Ngày gia nhập",
+        "Ngày tham gia",
+    ),
+    "branch": ("Chi hội", "Chi đoàn", "Chi hội/Chi đoàn", "Tổ hội", "Phân hội"),
+}
+
+# A header that starts with a synonym and goes on with one of these words names someone else
+# ("Họ tên mẹ", "Ngày sinh của cha", "Họ tên chủ hộ") or a split/gendered column ("Họ và tên
+# đệm", "Ngày tháng năm sinh Nam"): never map it by prefix.
+_OTHER_PERSON_WORDS = frozenset({
+    "me", "cha", "bo", "vo", "chong", "ong", "ba", "chu", "giam", "cham", "than", "khai", "yeu",
+    "dai", "dem", "nam", "nu", "cap", "cu",
+})
+
+_PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]|\*")
+_NON_KEY = re.compile(r"[^a-z0-9]+")
+
+
+def header_key(text: str) -> str:
+    """Header → comparison key: lower case, no tone marks, only a-z0-9.
+
+    "Họ và tên" → "hovaten"; "Số CMND/CCCD" → "socmndcccd"; "HỌ VÀ TÊN " → "hovaten".
+    """
+    return _NON_KEY.sub("", unidecode(text).lower())
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in _NON_KEY.split(unidecode(text).lower()) if w)
+
+
+def _synonym_index() -> tuple[dict[str, tuple[str, int]], list[tuple[tuple[str, ...], str, int]]]:
+    exact: dict[str, tuple[str, int]] = {}
+    prefixes: list[tuple[tuple[str, ...], str, int]] = []
+    for field, synonyms in HEADER_SYNONYMS.items():
+        for rank, synonym in enumerate((field, *synonyms)):
+            exact.setdefault(header_key(synonym), (field, rank))
+            words = _words(synonym)
+            if len(words) >= 2:  # one-word synonyms ("Tên", "Thôn") match only exactly
+                prefixes.append((words, field, rank))
+    prefixes.sort(key=lambda p: -len(p[0]))  # longest synonym first
+    return exact, prefixes
+
+
+_EXACT, _PREFIXES = _synonym_index()
+
+
+def _candidate(header: str) -> tuple[str, int, int] | None:
+    """(field, quality, rank) for one header; quality 0 exact, 1 without notes, 2 prefix."""
+    key = header_key(header)
+    if key in _EXACT:
+        field, rank = _EXACT[key]
+        return field, 0, rank
+    bare = _PARENTHESES.sub(" ", header)
+    if header_key(bare) in _EXACT:
+        field, rank = _EXACT[header_key(bare)]
+        return field, 1, rank
+    words = _words(bare)
+    for synonym_words, field, rank in _PREFIXES:
+        n = len(synonym_words)
+        if len(words) > n and words[:n] == synonym_words:
+            if _OTHER_PERSON_WORDS.isdisjoint(words[n:]):
+                return field, 2, rank
+            return None  # the longest synonym names someone or something else
+    return None
+
+
+def map_headers(
+    headers: Sequence[str],
+    fields: Sequence[str],
+    overrides: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Original header → canonical field, for the fields asked for; unmapped headers are absent.
+
+    Exact key first, then without notes in brackets, then a conservative prefix match
+    ("Họ và tên người được tiêm" → full_name, never "Họ tên mẹ"). Each field takes at most one
+    header (best match, then leftmost). ``overrides`` (header → field, headers compared through
+    header_key) win over everything; an override to "" keeps that header unmapped.
+    """
+    by_key = {header_key(h): f for h, f in (overrides or {}).items()}
+    mapping: dict[str, str] = {}
+    overridden: set[str] = set()
+    for header in headers:
+        field = by_key.get(header_key(header))
+        if field is None:
+            continue
+        overridden.add(header)
+        if field and field not in mapping.values():
+            mapping[header] = field
+    taken = set(mapping.values())
+    wanted = set(fields) - taken
+    ranked: list[tuple[int, int, int, str, str]] = []
+    for position, header in enumerate(headers):
+        if header in overridden:
+            continue
+        found = _candidate(header)
+        if found and found[0] in wanted:
+            field, quality, rank = found
+            ranked.append((quality, rank, position, header, field))
+    for _quality, _rank, _position, header, field in sorted(ranked):
+        if field not in taken and header not in mapping:
+            mapping[header] = field
+            taken.add(field)
+    return {h: mapping[h] for h in headers if h in mapping}
+
+
+def closest_headers(field: str, headers: Sequence[str], n: int = 3) -> list[str]:
+    """The ``n`` headers most like the field's synonyms (best first), for "no column" messages.
+
+    closest_headers("full_name", ["STT", "Ho ten tre", "Ngay sinh"]) → ["Ho ten tre", …].
+    """
+    keys = [header_key(s) for s in (field, *HEADER_SYNONYMS.get(field, ()))]
+
+    def score(header: str) -> float:
+        k = header_key(header)
+        return max((max(fuzz.ratio(k, s), fuzz.partial_ratio(k, s) * 0.9) for s in keys), default=0.0)
+
+    scored = [(score(h), -i, h) for i, h in enumerate(headers) if header_key(h)]
+    scored.sort(reverse=True)
+    return [h for s, _, h in scored[:n] if s > 0]

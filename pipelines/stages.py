@@ -1,0 +1,156 @@
+"""The pipeline stages as plain functions over frames; ``pipelines.flow`` wraps each in a Prefect task.
+
+ingest → validate (per file) → match → reconcile (per sector) → outcomes. A file that cannot be
+read becomes a ``FileResult`` with an ``error`` and no rows; it never stops the other files.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, replace
+
+import polars as pl
+
+from contracts import fields as F
+from contracts.errors import DoisoatError
+from contracts.schemas import split_valid
+from matchers import LinkSettings, link
+from matchers.deterministic import KEY, RESULT_SCHEMA
+from pipelines.ingest import Ingested, SourceFile, ingest_file
+from pipelines.reconcile import discrepancies
+
+LINEAGE = [F.SOURCE_FILE, F.SOURCE_ROW]
+OUTCOME_COLUMNS = [*LINEAGE, "outcome", "residency_id", "match_probability", "match_method"]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One input file after ingest (and validation, once run)."""
+
+    source: SourceFile
+    sha256: str | None
+    ingested: Ingested | None = None
+    error: str | None = None
+    valid: pl.DataFrame | None = None
+    failures: pl.DataFrame | None = None
+
+    @property
+    def rows_read(self) -> int:
+        return 0 if self.ingested is None else self.ingested.records.height
+
+    @property
+    def rows_rejected(self) -> int:
+        return 0 if self.failures is None else self.failures.select(LINEAGE).unique().height
+
+
+@dataclass(frozen=True)
+class SectorResult:
+    """A sector's valid records with their outcomes and findings."""
+
+    sector: str
+    outcomes: pl.DataFrame  # lineage + outcome, residency_id, match_probability, match_method
+    discrepancies: pl.DataFrame
+
+
+def period_end(period: str) -> dt.date:
+    """Last day of a ``YYYY-MM`` period; raises DoisoatError on a malformed period."""
+    try:
+        year, month = (int(p) for p in period.split("-"))
+        if not (1900 <= year <= 2999 and 1 <= month <= 12) or len(period) != 7:
+            raise ValueError
+    except ValueError:
+        raise DoisoatError(f"period {period!r} is not a month in YYYY-MM form") from None
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _sha256(path) -> str | None:
+    try:
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+    except OSError:
+        return None
+
+
+def ingest_stage(src: SourceFile) -> FileResult:
+    """Read one file; an unusable file gives a FileResult with a one-line ``error``."""
+    sha = _sha256(src.path)
+    try:
+        return FileResult(src, sha, ingested=ingest_file(src))
+    except DoisoatError as err:
+        return FileResult(src, sha, error=str(err))
+
+
+def validate_stage(result: FileResult, as_of: dt.date) -> FileResult:
+    """Apply the source's contract: valid rows go on, failures are kept with their reasons."""
+    if result.ingested is None:
+        return result
+    valid, failures = split_valid(result.source.source, result.ingested.records, as_of)
+    return replace(result, valid=valid, failures=failures)
+
+
+def sector_records(files: list[FileResult]) -> pl.DataFrame:
+    """The valid rows of a sector's files, stacked, each with a unique ``record_key``."""
+    frames = [f.valid.select(pl.exclude(r"^extra:.*$")) for f in files if f.valid is not None and f.valid.height]
+    if not frames:
+        return pl.DataFrame(schema={KEY: pl.UInt32, F.SOURCE_FILE: pl.String, F.SOURCE_ROW: pl.UInt32})
+    return pl.concat(frames, how="diagonal_relaxed").with_row_index(KEY)
+
+
+def match_stage(records: pl.DataFrame, residents: pl.DataFrame, settings: LinkSettings) -> pl.DataFrame:
+    """Per valid record: record_key, residency_id, outcome, match_probability, match_method."""
+    if records.is_empty():
+        return pl.DataFrame(schema=RESULT_SCHEMA)
+    return link(records, residents, settings).best
+
+
+def reconcile_stage(sector: str, files: list[FileResult], records: pl.DataFrame,
+                    matches: pl.DataFrame, residents: pl.DataFrame) -> SectorResult:
+    """Outcomes for every data row of the sector's files (rejected rows included) and findings."""
+    valid_outcomes = (
+        records.select(KEY, *LINEAGE).join(matches, on=KEY, how="left", maintain_order="left").drop(KEY)
+        if records.height else pl.DataFrame(schema={F.SOURCE_FILE: pl.String, F.SOURCE_ROW: pl.UInt32,
+                                                    **{k: v for k, v in RESULT_SCHEMA.items() if k != KEY}})
+    )
+    rejected = [
+        f.failures.select(LINEAGE).unique(maintain_order=True) for f in files if f.failures is not None and f.failures.height
+    ]
+    rejected_outcomes = [
+        r.with_columns(
+            pl.lit("rejected").alias("outcome"), pl.lit(None, dtype=pl.String).alias("residency_id"),
+            pl.lit(None, dtype=pl.Float64).alias("match_probability"), pl.lit(None, dtype=pl.String).alias("match_method"),
+        ) for r in rejected
+    ]
+    outcomes = pl.concat(
+        [o.select(OUTCOME_COLUMNS).cast({F.SOURCE_ROW: pl.UInt32}) for o in [valid_outcomes, *rejected_outcomes]],
+        how="vertical_relaxed",
+    )
+    findings = discrepancies(records, matches, residents) if records.height else None
+    return SectorResult(sector, outcomes.sort(LINEAGE), findings if findings is not None else pl.DataFrame())
+
+
+def residency_outcomes(files: list[FileResult], residents: pl.DataFrame, sectors: list[SectorResult]) -> pl.DataFrame:
+    """One outcome per residency row: matched if any sector row matched it, else unmatched; or rejected."""
+    used = pl.concat(
+        [s.outcomes.filter(pl.col("outcome") == "matched").select("residency_id") for s in sectors] or
+        [pl.DataFrame(schema={"residency_id": pl.String})]
+    ).unique()
+    found = residents.select(*LINEAGE, pl.col(F.PERSON_ID).alias("residency_id")).join(
+        used.with_columns(pl.lit(True).alias("_used")), on="residency_id", how="left", maintain_order="left"
+    ).select(
+        *LINEAGE,
+        pl.when(pl.col("_used")).then(pl.lit("matched")).otherwise(pl.lit("unmatched")).alias("outcome"),
+        "residency_id",
+        pl.lit(None, dtype=pl.Float64).alias("match_probability"),
+        pl.lit("reference").alias("match_method"),
+    )
+    sector = SectorResult(F.RESIDENCY, found, pl.DataFrame())
+    rejected = reconcile_stage(F.RESIDENCY, files, pl.DataFrame(), pl.DataFrame(schema=RESULT_SCHEMA), residents).outcomes
+    return pl.concat(
+        [sector.outcomes.select(OUTCOME_COLUMNS), rejected.filter(pl.col("outcome") == "rejected").select(OUTCOME_COLUMNS)],
+        how="vertical_relaxed",
+    ).sort(LINEAGE)

@@ -1,0 +1,74 @@
+"""The doisoat command end to end: a real process, a real Prefect run, a real DuckDB file."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from contracts.fields import SECTORS
+
+DOISOAT = [sys.executable, "-m", "pipelines.cli"]
+
+
+def cli(*args, cwd=None, timeout=300):
+    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING"}
+    env.pop("PREFECT_API_URL", None)  # the command starts its own temporary server
+    return subprocess.run([*DOISOAT, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["demo"]])
+def test_help(command):
+    result = cli(*command, "--help")
+    assert result.returncode == 0
+    assert "Usage:" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--sector", "tiem_chung=x.csv", "--period", "2026-11"], "Error: --sector 'tiem_chung': unknown sector; choose one of civil_status, vaccination, social_protection, social_insurance, union_membership"),
+    (["--sector", "vaccination", "--period", "2026-11"], "Error: --sector 'vaccination': expected NAME=PATH"),
+    (["--sector", "vaccination=x.csv", "--period", "11/2026"], "Error: period '11/2026' is not a month in YYYY-MM form"),
+])
+def test_bad_usage_exits_2_with_one_line(tmp_path, args, message):
+    result = cli("run", "--residency", "r.csv", "--db", str(tmp_path / "d.duckdb"), "--out", str(tmp_path), *args)
+    assert result.returncode == 2
+    assert result.stderr.strip() == message
+
+
+def test_run_end_to_end(small_commune, tmp_path):
+    sectors = [a for name in SECTORS for p in sorted(small_commune.glob(f"{name}.*")) for a in ("--sector", f"{name}={p}")]
+    db, out = tmp_path / "d.duckdb", tmp_path / "out"
+    result = cli("run", "--residency", str(small_commune / "residency.csv"), *sectors,
+                 "--period", "2026-11", "--db", str(db), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("succeeded")
+    for name in SECTORS:
+        assert any(line.startswith(name) for line in lines), name
+    assert f"Database: {db}" in lines
+    con = duckdb.connect(str(db), read_only=True)
+    counts = dict(con.execute("SELECT sector, count(*) FROM record_outcomes GROUP BY sector").fetchall())
+    assert set(counts) == {"residency", *SECTORS}
+    # the printed per-sector row count equals what the database holds
+    for line in lines:
+        parts = line.split()
+        if parts and parts[0] in counts:
+            assert int(parts[2]) == counts[parts[0]]
+    # every sector's findings file holds that sector's rows only
+    for path in out.glob("*_discrepancies.csv"):
+        sector = path.name.removesuffix("_discrepancies.csv")
+        assert sector in SECTORS
+        assert oct(path.stat().st_mode & 0o777) == "0o600"
+        import polars as pl
+        files = pl.read_csv(path, infer_schema=False)["source_file"].unique().to_list()
+        assert all(Path(f).name.startswith(sector) for f in files)
+
+
+def test_run_with_a_missing_residency_file_exits_1(tmp_path):
+    result = cli("run", "--residency", str(tmp_path / "none.csv"), "--sector", f"vaccination={tmp_path / 'v.csv'}",
+                 "--period", "2026-11", "--db", str(tmp_path / "d.duckdb"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == "Error: none.csv: file not found"
+    assert "Traceback" not in result.stdout + result.stderr
