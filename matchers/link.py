@@ -2,40 +2,249 @@
 
 ``link(records, residents, settings)`` takes a sector frame with a unique ``record_key`` and the
 valid residency extract (both in canonical fields) and returns, per record, the chosen resident
-(or none), the outcome and how it was decided.
+(or none), the outcome and how it was decided, plus the scored candidate pairs with each
+comparison's contribution (``bf_*``) so an analyst can see why.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
-from matchers.deterministic import KEY, RESULT_SCHEMA, deterministic_passes
+from contracts import fields as F
+from matchers.blocking import DEFAULT_RULES, RECORD, RESIDENT, BlockingRule, blocking_keys, candidate_pairs
+from matchers.comparisons import (
+    GAMMA_MISSING,
+    Comparison,
+    add_comparison_inputs,
+    compare,
+    default_comparisons,
+    explain,
+)
+from matchers.decide import BEST_SCHEMA, decide
+from matchers.deterministic import deterministic_passes
+from matchers.model import FellegiSunter, TermFrequency, level_frequencies, score, train_em
+
+PAIR_FIELDS = (F.PERSON_ID, F.OLD_ID, F.FULL_NAME, F.BIRTH_DATE, F.BIRTH_DATE_PRECISION, F.GENDER, F.ADDRESS)
+FIELD_TYPES = {F.BIRTH_DATE: pl.Date}
+NAME_TF_LEVELS = ("exact", "equal without diacritics, one side unaccented",
+                  "equal without diacritics, diacritics differ")
 
 
 @dataclass(frozen=True)
 class LinkSettings:
-    """Decision settings. ``method`` is "deterministic" until the probabilistic model lands."""
+    """Matcher settings; thresholds are match probabilities (0–1), ``min_margin`` in bits."""
 
-    method: str = "deterministic"
-    match_threshold: float = 0.9
+    method: str = "probabilistic"
+    match_threshold: float = 0.95
     review_threshold: float = 0.5
+    min_margin: float = 3.0
+    rules: tuple[BlockingRule, ...] = DEFAULT_RULES
+    max_pairs_per_rule: int = 50_000_000
+    u_sample: int = 300_000
+    train_sample: int = 50_000
+    em_iterations: int = 50
+    seed: int = 6
+
+    def __post_init__(self) -> None:
+        if self.method not in ("probabilistic", "deterministic"):
+            raise ValueError(f"unknown match method {self.method!r}")
+        if not 0 < self.review_threshold <= self.match_threshold < 1:
+            raise ValueError("need 0 < review_threshold <= match_threshold < 1")
 
 
 @dataclass(frozen=True)
 class Linkage:
-    """Per record: ``record_key, residency_id, outcome, match_probability, match_method``."""
+    """``best``: one row per record (see decide.BEST_SCHEMA). ``pairs``: scored candidate pairs with
+    ``gamma_*``, ``bf_*``, ``explain_*``, ``match_weight``, ``match_probability``. ``model``: the trained
+    Fellegi–Sunter parameters (None for the deterministic method)."""
 
     best: pl.DataFrame
+    pairs: pl.DataFrame = field(default_factory=pl.DataFrame)
+    model: FellegiSunter | None = None
+
+
+def _fields(frame: pl.DataFrame) -> list[pl.Expr]:
+    return [
+        pl.col(f) if f in frame.columns else pl.lit(None, FIELD_TYPES.get(f, pl.String)).alias(f)
+        for f in PAIR_FIELDS
+    ]
+
+
+def prepare_residents(residents: pl.DataFrame) -> pl.DataFrame:
+    """Residents with ``resident_key``, blocking keys and name term frequencies (idempotent).
+
+    Call once and pass the result to several ``link`` calls to avoid recomputing it per sector.
+    """
+    if RESIDENT in residents.columns:
+        return residents
+    frame = blocking_keys(residents.select(_fields(residents)).with_row_index(RESIDENT))
+    n = max(frame.height, 1)
+    return frame.with_columns(
+        (pl.len().over("bk_name") / n).alias("tf_name"),
+        (pl.len().over("bk_given") / n).alias("tf_given"),
+    )
+
+
+def _prepare_records(records: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:
+    frame = blocking_keys(records.select(pl.col(RECORD).cast(pl.UInt32), *_fields(records)))
+    known = residents.select(pl.col(F.PERSON_ID).alias("bk_person_id"), pl.col(RESIDENT).alias("id_owner"))
+    frame = frame.join(known.drop_nulls("bk_person_id").unique("bk_person_id"), on="bk_person_id", how="left",
+                       maintain_order="left")
+    return frame.with_columns(
+        (pl.col(F.PERSON_ID).is_not_null() & pl.col("id_owner").is_null()).alias("id_orphan")
+    )
+
+
+def _pairs_frame(index: pl.DataFrame, records: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:
+    """Attach both sides' fields (``_l`` sector, ``_r`` residency) to ``record_key, resident_key`` pairs."""
+    left = records.select(RECORD, "id_owner", *[pl.col(f).alias(f"{f}_l") for f in PAIR_FIELDS])
+    right = residents.select(RESIDENT, "tf_name", "tf_given", *[pl.col(f).alias(f"{f}_r") for f in PAIR_FIELDS])
+    return index.join(left, on=RECORD, how="left", maintain_order="left").join(
+        right, on=RESIDENT, how="left", maintain_order="left"
+    )
+
+
+def _gamma_of(comparison: Comparison, label: str) -> int:
+    return next(g for g, text in comparison.gammas.items() if text == label)
+
+
+def _neutralise_foreign_ids(pairs: pl.DataFrame, comparisons: dict[str, Comparison]) -> pl.DataFrame:
+    """An ID that belongs to another resident is no evidence for or against this pair.
+
+    - The row's ID is this resident's but name and birth date both clearly disagree (a parent's ID
+      on a child's row): not a match by that ID; ``id_disowned`` marks the pair.
+    - The row's ID belongs to a different resident: the ID comparison becomes missing.
+    """
+    id_c, name_c, dob_c = comparisons["id"], comparisons["name"], comparisons["birth_date"]
+    id_equal = _gamma_of(id_c, "personal ID equal")
+    close = next(g for g, label in name_c.gammas.items() if label.startswith("close spelling"))
+    name_weak = pl.col(name_c.output_name).is_between(0, close - 1)
+    dob_else = pl.col(dob_c.output_name) == 0
+    disowned = (pl.col(id_c.output_name) == id_equal) & name_weak & dob_else
+    foreign = pl.col("id_owner").is_not_null() & (pl.col("id_owner") != pl.col(RESIDENT))
+    return pairs.with_columns(disowned.alias("id_disowned")).with_columns(
+        pl.when(pl.col("id_disowned") | foreign).then(pl.lit(GAMMA_MISSING, pl.Int8))
+        .otherwise(pl.col(id_c.output_name)).alias(id_c.output_name)
+    )
+
+
+def _compare(index: pl.DataFrame, records: pl.DataFrame, residents: pl.DataFrame,
+             comparisons: tuple[Comparison, ...]) -> pl.DataFrame:
+    pairs = _pairs_frame(index, records, residents)
+    pairs = compare(add_comparison_inputs(pairs), comparisons)
+    return _neutralise_foreign_ids(pairs, {c.name: c for c in comparisons})
+
+
+def _random_pairs(records: pl.DataFrame, residents: pl.DataFrame, n: int, seed: int) -> pl.DataFrame:
+    n = min(n, records.height * residents.height)
+    left = records.select(RECORD).sample(n, with_replacement=True, seed=seed)
+    right = residents.select(RESIDENT).sample(n, with_replacement=True, seed=seed + 1)
+    return pl.concat([left, right], how="horizontal")
+
+
+def _initial_m(confirmed: pl.DataFrame, comparisons: tuple[Comparison, ...]) -> dict[str, dict[int, float]]:
+    """m from pairs confirmed by ID and name/birth date; the ID comparison gets a prior guess."""
+    m = level_frequencies(confirmed, comparisons) if confirmed.height else {
+        c.name: {g: 1 / (len(c.gammas) - 1) for g in c.gammas if g != GAMMA_MISSING} for c in comparisons
+    }
+    id_c = next(c for c in comparisons if c.name == "id")
+    guess = {"personal ID equal": 0.85, "old ID (CMND) equal": 0.05,
+             "personal ID one edit or transposition apart": 0.03, "both present and different": 0.07}
+    m["id"] = {g: guess.get(label, 0.01) for g, label in id_c.gammas.items() if g != GAMMA_MISSING}
+    return m
 
 
 def link(records: pl.DataFrame, residents: pl.DataFrame, settings: LinkSettings = LinkSettings()) -> Linkage:
-    """Assign each record at most one resident: matched, review or unmatched."""
-    if KEY not in records.columns:
-        raise ValueError(f"records need a unique {KEY!r} column")
-    if records.is_empty():
-        return Linkage(pl.DataFrame(schema=RESULT_SCHEMA))
-    if settings.method != "deterministic":
-        raise ValueError(f"unknown match method {settings.method!r}")
-    return Linkage(deterministic_passes(records, residents))
+    """Assign each record at most one resident: matched, review or unmatched, with its evidence."""
+    if RECORD not in records.columns:
+        raise ValueError(f"records need a unique {RECORD!r} column")
+    if settings.method == "deterministic":
+        if records.is_empty():
+            return Linkage(pl.DataFrame(schema=BEST_SCHEMA))
+        best = deterministic_passes(records, residents.select(_fields(residents)))
+        return Linkage(best.with_columns(
+            pl.col("residency_id").alias("best_candidate_id"),
+            pl.col("match_probability").alias("best_candidate_probability"),
+        ).cast(BEST_SCHEMA))
+    comparisons = default_comparisons()
+    res = prepare_residents(residents)
+    rec = _prepare_records(records, res)
+    if rec.is_empty() or res.is_empty():
+        return Linkage(rec.select(RECORD).with_columns(
+            pl.lit("unmatched").alias("outcome")).with_columns(
+            [pl.lit(None).alias(c) for c in BEST_SCHEMA if c not in (RECORD, "outcome")]).select(
+            list(BEST_SCHEMA)).cast(BEST_SCHEMA))
+
+    # 1. A personal ID equal with the name or the birth date agreeing settles the candidates:
+    #    such records skip the name-based blocking rules (most rows, at any scale).
+    id_rule, *other_rules = settings.rules
+    id_pairs = candidate_pairs(rec, res, (id_rule,), settings.max_pairs_per_rule)
+    id_checked = id_pairs.join(rec.select(RECORD, "bk_name", F.BIRTH_DATE), on=RECORD).join(
+        res.select(RESIDENT, pl.col("bk_name").alias("name_r"), pl.col(F.BIRTH_DATE).alias("dob_r")), on=RESIDENT)
+    settled = id_checked.filter(
+        (pl.col("bk_name") == pl.col("name_r")).fill_null(False) | (pl.col(F.BIRTH_DATE) == pl.col("dob_r")).fill_null(False)
+    ).select(RECORD).unique()
+    # 2. Every other record is blocked on the remaining rules.
+    open_records = rec.join(settled, on=RECORD, how="anti")
+    other_pairs = candidate_pairs(open_records, res, tuple(other_rules), settings.max_pairs_per_rule)
+    index = pl.concat([id_pairs, other_pairs.with_columns(pl.col("rule") + 1)]).group_by(RECORD, RESIDENT).agg(
+        pl.col("rule").min()).sort(RECORD, RESIDENT)
+    pairs = _compare(index, rec, res, comparisons)
+
+    # 3. Train on a sample of records: u from random pairs; m by EM in two sessions, as Splink
+    #    does, so that a comparison's m is never learnt from pairs blocked on it.
+    model = _train(rec, res, pairs, settled, comparisons, settings, id_rule, tuple(other_rules))
+    model.term_frequencies = (
+        TermFrequency("name", NAME_TF_LEVELS, "tf_name", _tf_norm(res, "bk_name")),
+        TermFrequency("name", ("given name agrees",), "tf_given", _tf_norm(res, "bk_given")),
+    )
+    scored = explain(score(pairs, model), comparisons)
+    best = decide(scored, rec, **_decide_args(settings, comparisons))
+    return Linkage(best, scored, model)
+
+
+def _train(rec: pl.DataFrame, res: pl.DataFrame, pairs: pl.DataFrame, settled: pl.DataFrame,
+           comparisons: tuple[Comparison, ...], settings: LinkSettings, id_rule: BlockingRule,
+           other_rules: tuple[BlockingRule, ...]) -> FellegiSunter:
+    """Fellegi–Sunter parameters for this sector: u, m (two EM sessions) and the random-pair prior."""
+    random_pairs = _compare(_random_pairs(rec, res, settings.u_sample, settings.seed), rec, res, comparisons)
+    u = level_frequencies(random_pairs, comparisons)
+    id_c = next(c for c in comparisons if c.name == "id")
+    for label in ("personal ID equal", "old ID (CMND) equal"):
+        g = _gamma_of(id_c, label)
+        u["id"][g] = min(u["id"][g], 1 / max(res.height, 1))
+    sample = rec.sample(min(settings.train_sample, rec.height), seed=settings.seed)
+    # Session 1, pairs blocked on the personal ID: m of name, birth date, gender and place.
+    by_id = _compare(candidate_pairs(sample, res, (id_rule,), settings.max_pairs_per_rule), sample, res, comparisons)
+    m = _initial_m(by_id.join(settled, on=RECORD, how="semi"), comparisons)
+    if by_id.height:
+        m = train_em(by_id, comparisons, u, m, 0.9, max_iterations=settings.em_iterations, fixed_m=("id",)).m
+    # Session 2, pairs blocked on names and dates: m of the ID comparison.
+    by_name = _compare(candidate_pairs(sample, res, other_rules, settings.max_pairs_per_rule), sample, res, comparisons)
+    non_id = tuple(c.name for c in comparisons if c.name != "id")
+    model = train_em(by_name if by_name.height else by_id, comparisons, u, m,
+                     max(settled.height, 1) / max(pairs.height, 1), max_iterations=settings.em_iterations,
+                     fixed_m=non_id)
+    # Scoring uses u from random pairs, so its prior is the chance that a random (record, resident)
+    # pair matches: the records confidently matched among the candidates / all possible pairs.
+    likely = score(pairs, model).filter(pl.col("match_probability") >= 0.5).select(RECORD).n_unique()
+    model.prior = min(max(likely, 1) / (rec.height * res.height), 0.5)
+    return model
+
+
+def _tf_norm(residents: pl.DataFrame, key: str) -> float:
+    """Σ tf² over the values of ``key``: the chance two random residents share a value."""
+    shares = residents.group_by(key).len().select((pl.col("len") / residents.height) ** 2)
+    return float(shares.sum().item())
+
+
+def _decide_args(settings: LinkSettings, comparisons: tuple[Comparison, ...]) -> dict:
+    id_c = next(c for c in comparisons if c.name == "id")
+    return dict(
+        match_threshold=settings.match_threshold, review_threshold=settings.review_threshold,
+        min_margin=settings.min_margin, id_equal_gamma=_gamma_of(id_c, "personal ID equal"),
+        id_typo_gamma=_gamma_of(id_c, "personal ID one edit or transposition apart"),
+        old_id_gamma=_gamma_of(id_c, "old ID (CMND) equal"),
+    )

@@ -83,7 +83,7 @@ def run(
     period: Annotated[str, typer.Option(help="Month reconciled, YYYY-MM (e.g. 2026-11).")],
     db: Annotated[Path, typer.Option(help="DuckDB file to write (created if absent).")],
     out: Annotated[Path, typer.Option(help="Folder for the per-sector output files.")],
-    match_method: Annotated[str, typer.Option(help="Matcher: deterministic.")] = "deterministic",
+    match_method: Annotated[str, typer.Option(help="Matcher: probabilistic (Fellegi–Sunter) or deterministic (exact passes only).")] = "probabilistic",
 ) -> None:
     """Reconcile one month of sector lists against the residency extract.
 
@@ -132,7 +132,7 @@ def demo(
     sectors = [f"{name}={path}" for name in F.SECTORS for path in sorted(data.glob(f"{name}.*"))]
     db = out / "doisoat.duckdb"
     try:
-        summary = _run_flow(residency, sectors, period, db, out, "deterministic")
+        summary = _run_flow(residency, sectors, period, db, out, "probabilistic")
     except DoisoatError as err:
         _fail(str(err))
     _print_summary(summary)

@@ -20,6 +20,7 @@ from prefect.states import Failed
 from contracts import fields as F
 from contracts.errors import DoisoatError
 from matchers import LinkSettings
+from matchers.link import prepare_residents
 from pipelines import progress
 from pipelines.ingest import SourceFile, parse_sector_arg
 from pipelines.outputs import write_out_dir
@@ -146,7 +147,7 @@ def _tables(files: list[FileResult], sectors: list[SectorResult]) -> dict[str, p
 
 @flow(name="reconcile", log_prints=False)
 def reconcile(residency: str, sectors: list[str], period: str, db: str, out: str,
-              match_method: str = "deterministic"):
+              match_method: str = "probabilistic"):
     """Reconcile every sector file of one period against the residency extract.
 
     ``sectors`` holds ``NAME=PATH`` strings (a sector may appear several times). Returns a
@@ -175,13 +176,14 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
     if residents_file.error or residents_file.valid is None:
         raise DoisoatError(residents_file.error or f"{residency}: the residency extract could not be read")
     residents = residents_file.valid
+    prepared = prepare_residents(residents)  # blocking keys and name frequencies, once per run
 
     sector_names = list(dict.fromkeys(s.source for s in sources if s.source != F.RESIDENCY))
     results: list[SectorResult] = []
     pending = []
     for sector in sector_names:
         files = [f for f in checked if f.source.source == sector]
-        matched = match_task.submit(sector, files, residents, settings)
+        matched = match_task.submit(sector, files, prepared, settings)
         pending.append((sector, files, matched))
     reconciled = [
         reconcile_task.submit(sector, files, matched.result()[0], matched.result()[1], residents)

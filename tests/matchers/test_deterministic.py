@@ -5,7 +5,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from matchers import link
+from matchers import LinkSettings, link
 from matchers.deterministic import KEY
 
 RESIDENTS = pl.DataFrame(
@@ -27,7 +27,7 @@ def records(*rows):
 
 
 def decide(*rows):
-    return link(records(*rows), RESIDENTS).best.sort(KEY).select("outcome", "residency_id", "match_method").rows()
+    return link(records(*rows), RESIDENTS, LinkSettings(method="deterministic")).best.sort(KEY).select("outcome", "residency_id", "match_method").rows()
 
 
 @pytest.mark.parametrize(("row", "expected"), [
@@ -53,6 +53,6 @@ def test_passes(row, expected):
 
 def test_every_record_gets_exactly_one_outcome():
     rows = [("001090012345", None, "Nguyễn Văn Hùng", None, None)] * 3 + [(None, None, "Ai Đó", None, None)]
-    best = link(records(*rows), RESIDENTS).best
+    best = link(records(*rows), RESIDENTS, LinkSettings(method="deterministic")).best
     assert best[KEY].to_list() == [0, 1, 2, 3]
     assert best["outcome"].to_list() == ["matched"] * 3 + ["unmatched"]

@@ -478,9 +478,10 @@ def test_detection_on_generated_names(name, encoding):
     expected = tcvn3_expected(name) if encoding == "tcvn3" else name
     detected = detect_encoding(data)
     if detected != encoding:
+        # Either the other encoding reads the same bytes as the same text (harmless), or as
+        # another well-formed name (the ambiguity described above).
         other = decode_bytes(data, detected)[0]
-        assert other != expected
-        assert all(enc._is_syllable(w) for w in other.split()), (name, detected, other)
+        assert other == expected or all(enc._is_syllable(w) for w in other.split()), (name, detected, other)
         return
     assert decode_bytes(data) == (expected, encoding)
 

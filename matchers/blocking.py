@@ -1,0 +1,108 @@
+"""Blocking: candidate (record, resident) pairs as a union of equality rules, built with joins.
+
+Each rule names the key columns both sides must share. Before a rule's pairs are generated its
+pair count is computed from the key counts on each side, and a rule that would produce more
+pairs than allowed is refused with a message naming it (``BlockingError``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from contracts import fields as F
+from contracts.errors import DoisoatError
+from matchers.normalise import folded, given_name, surname, telex_folded
+
+RECORD = "record_key"
+RESIDENT = "resident_key"
+
+
+class BlockingError(DoisoatError):
+    """A blocking rule would generate too many candidate pairs."""
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """Pairs whose ``keys`` are all equal (and non-null) on both sides."""
+
+    name: str
+    keys: tuple[str, ...]
+
+
+DEFAULT_RULES: tuple[BlockingRule, ...] = (
+    BlockingRule("personal ID", ("bk_person_id",)),
+    BlockingRule("old ID (CMND)", ("bk_old_id",)),
+    BlockingRule("ID last six digits (one typo)", ("bk_id_tail",)),
+    BlockingRule("name + birth year", ("bk_name", "bk_year")),
+    BlockingRule("name + birth day and month", ("bk_name", "bk_month_day")),
+    BlockingRule("surname and given name + birth year", ("bk_surname_given", "bk_year")),
+    BlockingRule("given name + birth date", ("bk_given", "bk_date")),
+    BlockingRule("surname + given initial + birth date", ("bk_surname", "bk_given_initial", "bk_date")),
+    BlockingRule("name, no birth date", ("bk_name", "bk_no_date")),
+)
+
+
+def blocking_keys(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add the ``bk_*`` key columns (Telex-repaired, diacritic-free names; date parts) to a side."""
+    name = telex_folded(folded(F.FULL_NAME), is_folded=True)
+    frame = frame.with_columns(name.alias("bk_name"))
+    date = pl.col(F.BIRTH_DATE)
+    precision = pl.col(F.BIRTH_DATE_PRECISION) if F.BIRTH_DATE_PRECISION in frame.columns else pl.lit("day")
+    day_precise = date.is_not_null() & (precision.fill_null("day") == "day")
+    pid = pl.col(F.PERSON_ID)
+    return frame.with_columns(
+        pid.alias("bk_person_id"),
+        pl.col(F.OLD_ID).alias("bk_old_id"),
+        pid.str.slice(6, 6).alias("bk_id_tail"),
+        date.dt.year().alias("bk_year"),
+        pl.when(day_precise).then(date.dt.month().cast(pl.Int32) * 100 + date.dt.day()).alias("bk_month_day"),
+        pl.when(day_precise).then(date).alias("bk_date"),
+        given_name("bk_name").alias("bk_given"),
+        surname("bk_name").alias("bk_surname"),
+        given_name("bk_name").str.slice(0, 1).alias("bk_given_initial"),
+        pl.concat_str(surname("bk_name"), given_name("bk_name"), separator=" ").alias("bk_surname_given"),
+        pl.when(date.is_null()).then(pl.lit(1, pl.Int8)).alias("bk_no_date"),
+    )
+
+
+def count_pairs(records: pl.DataFrame, residents: pl.DataFrame, rule: BlockingRule) -> int:
+    """Pairs ``rule`` would generate, from the key counts of each side (no pairs built)."""
+    keys = list(rule.keys)
+    left = records.drop_nulls(keys).group_by(keys).len("n_l")
+    right = residents.drop_nulls(keys).group_by(keys).len("n_r")
+    joined = left.join(right, on=keys, how="inner")
+    return int(joined.select((pl.col("n_l").cast(pl.Int64) * pl.col("n_r")).sum()).item() or 0)
+
+
+def candidate_pairs(records: pl.DataFrame, residents: pl.DataFrame,
+                    rules: tuple[BlockingRule, ...] = DEFAULT_RULES, max_pairs_per_rule: int = 50_000_000) -> pl.DataFrame:
+    """Distinct ``record_key, resident_key`` pairs over all rules, with ``rule`` = first rule that found it.
+
+    Both frames need ``bk_*`` columns (``blocking_keys``), ``record_key`` resp. ``resident_key``.
+    Raises BlockingError naming the rule when one would exceed ``max_pairs_per_rule``.
+    """
+    found: list[pl.DataFrame] = []
+    for index, rule in enumerate(rules):
+        n = count_pairs(records, residents, rule)
+        if n > max_pairs_per_rule:
+            raise BlockingError(
+                f"blocking rule '{rule.name}' would generate {n:,} pairs (limit {max_pairs_per_rule:,}); "
+                "its blocks are too large: add a key or remove the rule"
+            )
+        if n == 0:
+            continue
+        keys = list(rule.keys)
+        pairs = records.select(RECORD, *keys).drop_nulls(keys).join(
+            residents.select(RESIDENT, *keys).drop_nulls(keys), on=keys, how="inner"
+        ).select(RECORD, RESIDENT, pl.lit(index, pl.Int8).alias("rule"))
+        found.append(pairs)
+    if not found:
+        return pl.DataFrame(schema={RECORD: pl.UInt32, RESIDENT: pl.UInt32, "rule": pl.Int8})
+    return (
+        pl.concat(found)
+        .group_by(RECORD, RESIDENT)
+        .agg(pl.col("rule").min())
+        .sort(RECORD, RESIDENT)
+    )

@@ -1,0 +1,55 @@
+"""Decisions: each record gets at most one resident — matched, review or unmatched.
+
+The best-scoring candidate is matched when its probability reaches the match threshold and it
+beats the runner-up by a margin; it is a review case when it only reaches the review threshold
+or is too close to the runner-up. A record showing a personal ID that belongs to nobody in the
+extract is at most a review case, unless the candidate's ID is one typo away from it.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from matchers.blocking import RECORD
+
+BEST_SCHEMA = {
+    RECORD: pl.UInt32, "residency_id": pl.String, "outcome": pl.String, "match_probability": pl.Float64,
+    "match_method": pl.String, "best_candidate_id": pl.String, "best_candidate_probability": pl.Float64,
+}
+
+
+def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: float, review_threshold: float,
+           min_margin: float, id_equal_gamma: int, id_typo_gamma: int, old_id_gamma: int) -> pl.DataFrame:
+    """One row per record of ``records`` (``record_key``, ``id_orphan``) from its scored candidate pairs."""
+    ranked = scored.sort([RECORD, "match_weight"], descending=[False, True])
+    best = ranked.group_by(RECORD, maintain_order=True).agg(
+        pl.col("person_id_r").first().alias("candidate"),
+        pl.col("match_probability").first().alias("p1"),
+        pl.col("match_weight").first().alias("w1"),
+        pl.col("match_weight").slice(1, 1).first().alias("w2"),
+        pl.col("gamma_id").first().alias("gamma_id"),
+    )
+    frame = records.select(RECORD, "id_orphan").join(best, on=RECORD, how="left", maintain_order="left")
+    margin_ok = (pl.col("w1") - pl.col("w2")).fill_null(float("inf")) >= min_margin
+    orphan_capped = pl.col("id_orphan") & (pl.col("gamma_id") != id_typo_gamma)
+    outcome = (
+        pl.when(pl.col("p1").is_null()).then(pl.lit("unmatched"))
+        .when((pl.col("p1") >= match_threshold) & margin_ok & ~orphan_capped).then(pl.lit("matched"))
+        .when(pl.col("p1") >= review_threshold).then(pl.lit("review"))
+        .when((pl.col("p1") >= match_threshold) & (~margin_ok | orphan_capped)).then(pl.lit("review"))
+        .otherwise(pl.lit("unmatched"))
+    )
+    method = (
+        pl.when(pl.col("gamma_id") == id_equal_gamma).then(pl.lit("person_id"))
+        .when(pl.col("gamma_id") == old_id_gamma).then(pl.lit("old_id"))
+        .otherwise(pl.lit("probabilistic"))
+    )
+    return frame.with_columns(outcome.alias("outcome")).select(
+        pl.col(RECORD),
+        pl.when(pl.col("outcome") != "unmatched").then(pl.col("candidate")).alias("residency_id"),
+        pl.col("outcome"),
+        pl.when(pl.col("outcome") != "unmatched").then(pl.col("p1")).alias("match_probability"),
+        pl.when(pl.col("outcome") != "unmatched").then(method).alias("match_method"),
+        pl.col("candidate").alias("best_candidate_id"),
+        pl.col("p1").alias("best_candidate_probability"),
+    ).cast(BEST_SCHEMA)

@@ -1,0 +1,155 @@
+"""Fellegi–Sunter: u from random pairs, m by expectation maximisation, scores with explanations.
+
+A pair's match weight is ``log2(prior odds) + Σ log2(m/u)`` over its comparison levels (a missing
+level contributes 0). Name levels that say "the same name" use the name's term frequency among
+residents as u ("Nguyễn Văn Hùng" agreeing is weaker evidence than a rare name agreeing).
+EM runs over the distinct gamma patterns with their counts, so its cost does not grow with pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from matchers.comparisons import GAMMA_MISSING, Comparison
+
+PSEUDO_COUNT = 0.5
+MIN_PROBABILITY = 1e-6
+
+
+@dataclass(frozen=True)
+class TermFrequency:
+    """Term-frequency u for some levels of a comparison (Splink's adjustment).
+
+    For a pair whose value has frequency ``tf`` (the ``column``), u of a level becomes
+    ``u_level × tf / norm`` where ``norm = Σ tf²`` over all values (the chance that two random
+    records share a value): on the exact level that is ``tf`` itself, and a level such as "same
+    name, one side unaccented" keeps its own rarity while common names weigh less.
+    """
+
+    comparison: str
+    levels: tuple[str, ...]
+    column: str
+    norm: float
+
+
+@dataclass
+class FellegiSunter:
+    """Trained parameters: per comparison, level gamma → m and u; the prior match probability."""
+
+    comparisons: tuple[Comparison, ...]
+    m: dict[str, dict[int, float]]
+    u: dict[str, dict[int, float]]
+    prior: float
+    term_frequencies: tuple[TermFrequency, ...] = ()
+    iterations: int = 0
+    history: list[float] = field(default_factory=list)
+
+    def level_weights(self) -> pl.DataFrame:
+        """One row per comparison level: gamma, label, m, u and log2(m/u), for reports and notebooks."""
+        rows = []
+        for c in self.comparisons:
+            for g, label in c.gammas.items():
+                if g == GAMMA_MISSING:
+                    continue
+                m, u = self.m[c.name][g], self.u[c.name][g]
+                rows.append({"comparison": c.name, "gamma": g, "level": label, "m": m, "u": u,
+                             "weight": float(np.log2(m / u))})
+        return pl.DataFrame(rows)
+
+
+def level_frequencies(gammas: pl.DataFrame, comparisons: Sequence[Comparison]) -> dict[str, dict[int, float]]:
+    """Share of non-missing pairs in each level, per comparison (with a small pseudo-count)."""
+    out: dict[str, dict[int, float]] = {}
+    for c in comparisons:
+        counts = dict(gammas.group_by(c.output_name).len().iter_rows())
+        present = [g for g in c.gammas if g != GAMMA_MISSING]
+        total = sum(counts.get(g, 0) for g in present) + PSEUDO_COUNT * len(present)
+        out[c.name] = {g: (counts.get(g, 0) + PSEUDO_COUNT) / total for g in present}
+    return out
+
+
+def _patterns(gammas: pl.DataFrame, comparisons: Sequence[Comparison]) -> tuple[np.ndarray, np.ndarray]:
+    cols = [c.output_name for c in comparisons]
+    agg = gammas.group_by(cols).len("n")
+    return agg.select(cols).to_numpy().astype(np.int16), agg["n"].to_numpy().astype(np.float64)
+
+
+def _level_table(params: dict[str, dict[int, float]], comparisons: Sequence[Comparison]) -> list[dict[int, float]]:
+    return [params[c.name] for c in comparisons]
+
+
+def _pattern_likelihood(patterns: np.ndarray, table: list[dict[int, float]]) -> np.ndarray:
+    """Π over comparisons of the level probability (1 for a missing level), per pattern."""
+    out = np.ones(patterns.shape[0])
+    for j, levels in enumerate(table):
+        lookup = np.ones(max(levels, default=0) + 2)  # index gamma + 1; gamma -1 (missing) → 1.0
+        for g, value in levels.items():
+            lookup[g + 1] = value
+        out *= lookup[patterns[:, j] + 1]
+    return out
+
+
+def train_em(gammas: pl.DataFrame, comparisons: Sequence[Comparison], u: dict[str, dict[int, float]],
+             m_start: dict[str, dict[int, float]], prior_start: float, *, max_iterations: int = 50,
+             tolerance: float = 1e-5, fixed_m: Sequence[str] = ()) -> FellegiSunter:
+    """Estimate m and the prior by EM over candidate-pair gamma patterns, u held fixed.
+
+    ``fixed_m`` names comparisons whose m is kept at ``m_start`` (e.g. one used to seed EM).
+    """
+    comparisons = tuple(comparisons)
+    patterns, counts = _patterns(gammas, comparisons)
+    m = {k: dict(v) for k, v in m_start.items()}
+    prior = min(max(prior_start, 1e-6), 1 - 1e-6)
+    u_lik = _pattern_likelihood(patterns, _level_table(u, comparisons))
+    history: list[float] = []
+    iteration = 0
+    for iteration in range(1, max_iterations + 1):
+        m_lik = _pattern_likelihood(patterns, _level_table(m, comparisons))
+        p = prior * m_lik / (prior * m_lik + (1 - prior) * u_lik)
+        weighted = p * counts
+        new_prior = float(weighted.sum() / counts.sum())
+        change = abs(new_prior - prior)
+        for j, c in enumerate(comparisons):
+            if c.name in fixed_m:
+                continue
+            present = patterns[:, j] != GAMMA_MISSING
+            total = weighted[present].sum()
+            levels = {}
+            for g in m[c.name]:
+                share = (weighted[patterns[:, j] == g].sum() + PSEUDO_COUNT) / (total + PSEUDO_COUNT * len(m[c.name]))
+                levels[g] = max(float(share), MIN_PROBABILITY)
+                change = max(change, abs(levels[g] - m[c.name][g]))
+            m[c.name] = levels
+        prior = min(max(new_prior, 1e-9), 1 - 1e-9)
+        history.append(prior)
+        if change < tolerance:
+            break
+    return FellegiSunter(comparisons, m, u, prior, iterations=iteration, history=history)
+
+
+def score(pairs: pl.DataFrame, model: FellegiSunter) -> pl.DataFrame:
+    """Add ``bf_<comparison>`` (log2 Bayes factor, 0 when missing), ``match_weight`` and ``match_probability``."""
+    prior_weight = float(np.log2(model.prior / (1 - model.prior)))
+    contributions = []
+    for c in model.comparisons:
+        gamma = pl.col(c.output_name)
+        m_expr = gamma.replace_strict(model.m[c.name], default=1.0, return_dtype=pl.Float64)
+        u_expr = gamma.replace_strict(model.u[c.name], default=1.0, return_dtype=pl.Float64)
+        for tf in model.term_frequencies:
+            if tf.comparison != c.name or tf.column not in pairs.columns:
+                continue
+            tf_gammas = [g for g, label in c.gammas.items() if label in tf.levels]
+            u_expr = pl.when(gamma.is_in(tf_gammas) & pl.col(tf.column).is_not_null()).then(
+                pl.max_horizontal(u_expr * pl.col(tf.column) / max(tf.norm, MIN_PROBABILITY), pl.lit(MIN_PROBABILITY))
+            ).otherwise(u_expr)
+        contribution = pl.when(gamma == GAMMA_MISSING).then(0.0).otherwise((m_expr / u_expr).log(2))
+        contributions.append(contribution.alias(f"bf_{c.name}"))
+    scored = pairs.with_columns(contributions)
+    weight = pl.lit(prior_weight) + pl.sum_horizontal([pl.col(f"bf_{c.name}") for c in model.comparisons])
+    return scored.with_columns(weight.alias("match_weight")).with_columns(
+        (1.0 / (1.0 + (-pl.col("match_weight") * np.log(2)).exp())).alias("match_probability")
+    )
