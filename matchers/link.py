@@ -24,7 +24,15 @@ from matchers.comparisons import (
 )
 from matchers.decide import BEST_SCHEMA, decide
 from matchers.deterministic import deterministic_passes
-from matchers.model import FellegiSunter, TermFrequency, level_frequencies, score, train_em
+from matchers.model import (
+    PRIOR_STRENGTH,
+    FellegiSunter,
+    TermFrequency,
+    default_m,
+    level_frequencies,
+    score,
+    train_em,
+)
 
 PAIR_FIELDS = (F.PERSON_ID, F.OLD_ID, F.FULL_NAME, F.BIRTH_DATE, F.BIRTH_DATE_PRECISION, F.GENDER, F.ADDRESS)
 FIELD_TYPES = {F.BIRTH_DATE: pl.Date}
@@ -67,7 +75,7 @@ class Linkage:
 
 def _fields(frame: pl.DataFrame) -> list[pl.Expr]:
     return [
-        pl.col(f) if f in frame.columns else pl.lit(None, FIELD_TYPES.get(f, pl.String)).alias(f)
+        (pl.col(f) if f in frame.columns else pl.lit(None)).cast(FIELD_TYPES.get(f, pl.String)).alias(f)
         for f in PAIR_FIELDS
     ]
 
@@ -145,15 +153,18 @@ def _random_pairs(records: pl.DataFrame, residents: pl.DataFrame, n: int, seed: 
 
 
 def _initial_m(confirmed: pl.DataFrame, comparisons: tuple[Comparison, ...]) -> dict[str, dict[int, float]]:
-    """m from pairs confirmed by ID and name/birth date; the ID comparison gets a prior guess."""
-    m = level_frequencies(confirmed, comparisons) if confirmed.height else {
-        c.name: {g: 1 / (len(c.gammas) - 1) for g in c.gammas if g != GAMMA_MISSING} for c in comparisons
+    """Expert m, moved towards the level shares of pairs confirmed by ID and name/birth date."""
+    start = default_m(comparisons)
+    if confirmed.height == 0:
+        return start
+    seen = level_frequencies(confirmed, comparisons)
+    n = confirmed.height
+    return {
+        c.name: start[c.name] if c.name == "id" else {
+            g: (n * seen[c.name][g] + PRIOR_STRENGTH * start[c.name][g]) / (n + PRIOR_STRENGTH) for g in start[c.name]
+        }
+        for c in comparisons
     }
-    id_c = next(c for c in comparisons if c.name == "id")
-    guess = {"personal ID equal": 0.85, "old ID (CMND) equal": 0.05,
-             "personal ID one edit or transposition apart": 0.03, "both present and different": 0.07}
-    m["id"] = {g: guess.get(label, 0.01) for g, label in id_c.gammas.items() if g != GAMMA_MISSING}
-    return m
 
 
 def link(records: pl.DataFrame, residents: pl.DataFrame, settings: LinkSettings = LinkSettings()) -> Linkage:

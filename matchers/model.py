@@ -18,6 +18,22 @@ from matchers.comparisons import GAMMA_MISSING, Comparison
 
 PSEUDO_COUNT = 0.5
 MIN_PROBABILITY = 1e-6
+PRIOR_STRENGTH = 50.0  # expert m values count as this many matched pairs in EM
+
+# Expert starting values of m (share of true matches in each level), by comparison and level
+# label. EM moves away from them as the data allow; a short list stays close to them.
+DEFAULT_M: dict[str, dict[str, float]] = {
+    "name": {"exact": 0.85, "equal without diacritics, one side unaccented": 0.04,
+             "equal without diacritics, diacritics differ": 0.005, "one middle name dropped or added": 0.03,
+             "similar spelling (Jaro-Winkler ≥ 0.88)": 0.01, "given name agrees": 0.005, "different": 0.01},
+    "birth_date": {"exact day": 0.88, "same at the coarser precision": 0.04, "day and month swapped": 0.01,
+                   "same year and month": 0.01, "one digit different": 0.02, "year ±1, same day and month": 0.01,
+                   "different": 0.01},
+    "id": {"personal ID equal": 0.85, "old ID (CMND) equal": 0.05,
+           "personal ID one edit or transposition apart": 0.03, "both present and different": 0.02},
+    "gender": {"equal": 0.98, "different": 0.02},
+    "place": {"equal": 0.6, "different": 0.2},
+}
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,20 @@ class FellegiSunter:
         return pl.DataFrame(rows)
 
 
+def default_m(comparisons: Sequence[Comparison]) -> dict[str, dict[int, float]]:
+    """Expert m per level (``DEFAULT_M``; an unlisted level shares what is left), normalised."""
+    out: dict[str, dict[int, float]] = {}
+    for c in comparisons:
+        known = DEFAULT_M.get(c.name, {})
+        levels = [(g, label) for g, label in c.gammas.items() if g != GAMMA_MISSING]
+        unlisted = [g for g, label in levels if not any(label.startswith(k) for k in known)]
+        rest = max(1.0 - sum(known.values()), 0.02) / max(len(unlisted), 1)
+        values = {g: next((v for k, v in known.items() if label.startswith(k)), rest) for g, label in levels}
+        total = sum(values.values())
+        out[c.name] = {g: v / total for g, v in values.items()}
+    return out
+
+
 def level_frequencies(gammas: pl.DataFrame, comparisons: Sequence[Comparison]) -> dict[str, dict[int, float]]:
     """Share of non-missing pairs in each level, per comparison (with a small pseudo-count)."""
     out: dict[str, dict[int, float]] = {}
@@ -95,12 +125,15 @@ def _pattern_likelihood(patterns: np.ndarray, table: list[dict[int, float]]) -> 
 
 def train_em(gammas: pl.DataFrame, comparisons: Sequence[Comparison], u: dict[str, dict[int, float]],
              m_start: dict[str, dict[int, float]], prior_start: float, *, max_iterations: int = 50,
-             tolerance: float = 1e-5, fixed_m: Sequence[str] = ()) -> FellegiSunter:
+             tolerance: float = 1e-5, fixed_m: Sequence[str] = (),
+             m_prior: dict[str, dict[int, float]] | None = None) -> FellegiSunter:
     """Estimate m and the prior by EM over candidate-pair gamma patterns, u held fixed.
 
-    ``fixed_m`` names comparisons whose m is kept at ``m_start`` (e.g. one used to seed EM).
+    ``fixed_m`` names comparisons whose m is kept at ``m_start``. Each M-step adds ``m_prior``
+    (default: ``default_m``) as ``PRIOR_STRENGTH`` pseudo-matches, so little data stays sensible.
     """
     comparisons = tuple(comparisons)
+    m_prior = m_prior or default_m(comparisons)
     patterns, counts = _patterns(gammas, comparisons)
     m = {k: dict(v) for k, v in m_start.items()}
     prior = min(max(prior_start, 1e-6), 1 - 1e-6)
@@ -120,7 +153,7 @@ def train_em(gammas: pl.DataFrame, comparisons: Sequence[Comparison], u: dict[st
             total = weighted[present].sum()
             levels = {}
             for g in m[c.name]:
-                share = (weighted[patterns[:, j] == g].sum() + PSEUDO_COUNT) / (total + PSEUDO_COUNT * len(m[c.name]))
+                share = (weighted[patterns[:, j] == g].sum() + PRIOR_STRENGTH * m_prior[c.name][g]) / (total + PRIOR_STRENGTH)
                 levels[g] = max(float(share), MIN_PROBABILITY)
                 change = max(change, abs(levels[g] - m[c.name][g]))
             m[c.name] = levels
