@@ -37,7 +37,7 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("ID last six digits (one typo)", ("bk_id_tail",)),
     BlockingRule("name + birth year", ("bk_name", "bk_year")),
     BlockingRule("name + birth day and month", ("bk_name", "bk_month_day")),
-    BlockingRule("surname and given name + birth year", ("bk_surname_given", "bk_year")),
+    BlockingRule("surname and given name + birth year, year-only dates", ("bk_surname_given", "bk_coarse_year")),
     BlockingRule("given name + birth date", ("bk_given", "bk_date")),
     BlockingRule("surname + given initial + birth date", ("bk_surname", "bk_given_initial", "bk_date")),
     BlockingRule("name, no birth date", ("bk_name", "bk_no_date")),
@@ -64,28 +64,43 @@ def blocking_keys(frame: pl.DataFrame) -> pl.DataFrame:
         given_name("bk_name").str.slice(0, 1).alias("bk_given_initial"),
         pl.concat_str(surname("bk_name"), given_name("bk_name"), separator=" ").alias("bk_surname_given"),
         pl.when(date.is_null()).then(pl.lit(1, pl.Int8)).alias("bk_no_date"),
+        # Only for rows dated to the year or month: a dropped middle name with an exact date is
+        # caught by "given name + birth date", and the year alone makes huge blocks at scale.
+        pl.when(date.is_not_null() & ~day_precise).then(date.dt.year()).alias("bk_coarse_year"),
     )
 
 
-def count_pairs(records: pl.DataFrame, residents: pl.DataFrame, rule: BlockingRule) -> int:
-    """Pairs ``rule`` would generate, from the key counts of each side (no pairs built)."""
+def key_counts(frame: pl.DataFrame, rule: BlockingRule) -> pl.DataFrame:
+    """Rows per key value of ``rule`` (nulls excluded): ``keys…, n``."""
     keys = list(rule.keys)
-    left = records.drop_nulls(keys).group_by(keys).len("n_l")
-    right = residents.drop_nulls(keys).group_by(keys).len("n_r")
+    return frame.drop_nulls(keys).group_by(keys).len("n")
+
+
+def count_pairs(records: pl.DataFrame, residents: pl.DataFrame, rule: BlockingRule,
+                resident_counts: pl.DataFrame | None = None) -> int:
+    """Pairs ``rule`` would generate, from the key counts of each side (no pairs built).
+
+    ``resident_counts`` (``key_counts(residents, rule)``) saves a pass over the residents.
+    """
+    keys = list(rule.keys)
+    left = key_counts(records, rule).rename({"n": "n_l"})
+    right = (resident_counts if resident_counts is not None else key_counts(residents, rule)).rename({"n": "n_r"})
     joined = left.join(right, on=keys, how="inner")
     return int(joined.select((pl.col("n_l").cast(pl.Int64) * pl.col("n_r")).sum()).item() or 0)
 
 
 def candidate_pairs(records: pl.DataFrame, residents: pl.DataFrame,
-                    rules: tuple[BlockingRule, ...] = DEFAULT_RULES, max_pairs_per_rule: int = 50_000_000) -> pl.DataFrame:
+                    rules: tuple[BlockingRule, ...] = DEFAULT_RULES, max_pairs_per_rule: int = 50_000_000,
+                    resident_counts: dict[str, pl.DataFrame] | None = None) -> pl.DataFrame:
     """Distinct ``record_key, resident_key`` pairs over all rules, with ``rule`` = first rule that found it.
 
     Both frames need ``bk_*`` columns (``blocking_keys``), ``record_key`` resp. ``resident_key``.
     Raises BlockingError naming the rule when one would exceed ``max_pairs_per_rule``.
+    ``resident_counts`` maps a rule name to its ``key_counts`` on the residents (computed if absent).
     """
     found: list[pl.DataFrame] = []
     for index, rule in enumerate(rules):
-        n = count_pairs(records, residents, rule)
+        n = count_pairs(records, residents, rule, (resident_counts or {}).get(rule.name))
         if n > max_pairs_per_rule:
             raise BlockingError(
                 f"blocking rule '{rule.name}' would generate {n:,} pairs (limit {max_pairs_per_rule:,}); "

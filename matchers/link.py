@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from contracts import fields as F
-from matchers.blocking import DEFAULT_RULES, RECORD, RESIDENT, BlockingRule, blocking_keys, candidate_pairs
+from matchers.blocking import (
+    DEFAULT_RULES,
+    RECORD,
+    RESIDENT,
+    BlockingRule,
+    blocking_keys,
+    candidate_pairs,
+    key_counts,
+)
 from matchers.comparisons import (
     GAMMA_MISSING,
     Comparison,
@@ -80,19 +88,32 @@ def _fields(frame: pl.DataFrame) -> list[pl.Expr]:
     ]
 
 
-def prepare_residents(residents: pl.DataFrame) -> pl.DataFrame:
-    """Residents with ``resident_key``, blocking keys and name term frequencies (idempotent).
+@dataclass(frozen=True)
+class PreparedResidents:
+    """Residents with ``resident_key``, blocking keys and name frequencies, plus what every
+    ``link`` call would otherwise recompute: key counts per blocking rule and Σ tf² norms."""
 
-    Call once and pass the result to several ``link`` calls to avoid recomputing it per sector.
-    """
-    if RESIDENT in residents.columns:
+    frame: pl.DataFrame
+    key_counts: dict[str, pl.DataFrame]
+    tf_norms: dict[str, float]
+
+
+def prepare_residents(residents: pl.DataFrame | PreparedResidents,
+                      rules: tuple[BlockingRule, ...] = DEFAULT_RULES) -> PreparedResidents:
+    """Prepare the residency extract once; pass the result to several ``link`` calls (idempotent)."""
+    if isinstance(residents, PreparedResidents):
         return residents
     frame = blocking_keys(residents.select(_fields(residents)).with_row_index(RESIDENT))
+    # Keys that only some sector rows carry (no date; a year-only date) match every resident.
+    frame = frame.with_columns(pl.col("bk_year").alias("bk_coarse_year"), pl.lit(1, pl.Int8).alias("bk_no_date"))
     n = max(frame.height, 1)
-    return frame.with_columns(
+    frame = frame.with_columns(
         (pl.len().over("bk_name") / n).alias("tf_name"),
         (pl.len().over("bk_given") / n).alias("tf_given"),
     )
+    counts = {rule.name: key_counts(frame, rule) for rule in rules}
+    norms = {key: _tf_norm(frame, key) for key in ("bk_name", "bk_given")}
+    return PreparedResidents(frame, counts, norms)
 
 
 def _prepare_records(records: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:
@@ -140,8 +161,7 @@ def _neutralise_foreign_ids(pairs: pl.DataFrame, comparisons: dict[str, Comparis
 
 def _compare(index: pl.DataFrame, records: pl.DataFrame, residents: pl.DataFrame,
              comparisons: tuple[Comparison, ...]) -> pl.DataFrame:
-    pairs = _pairs_frame(index, records, residents)
-    pairs = compare(add_comparison_inputs(pairs), comparisons)
+    pairs = compare(_pairs_frame(index, records, residents), comparisons)  # cmp_* helpers dropped
     return _neutralise_foreign_ids(pairs, {c.name: c for c in comparisons})
 
 
@@ -167,20 +187,26 @@ def _initial_m(confirmed: pl.DataFrame, comparisons: tuple[Comparison, ...]) -> 
     }
 
 
-def link(records: pl.DataFrame, residents: pl.DataFrame, settings: LinkSettings = LinkSettings()) -> Linkage:
-    """Assign each record at most one resident: matched, review or unmatched, with its evidence."""
+def link(records: pl.DataFrame, residents: pl.DataFrame | PreparedResidents,
+         settings: LinkSettings = LinkSettings()) -> Linkage:
+    """Assign each record at most one resident: matched, review or unmatched, with its evidence.
+
+    ``residents`` is the valid extract in canonical fields, or ``prepare_residents`` of it.
+    """
     if RECORD not in records.columns:
         raise ValueError(f"records need a unique {RECORD!r} column")
     if settings.method == "deterministic":
         if records.is_empty():
             return Linkage(pl.DataFrame(schema=BEST_SCHEMA))
-        best = deterministic_passes(records, residents.select(_fields(residents)))
+        frame = residents.frame if isinstance(residents, PreparedResidents) else residents
+        best = deterministic_passes(records, frame.select(_fields(frame)))
         return Linkage(best.with_columns(
             pl.col("residency_id").alias("best_candidate_id"),
             pl.col("match_probability").alias("best_candidate_probability"),
         ).cast(BEST_SCHEMA))
     comparisons = default_comparisons()
-    res = prepare_residents(residents)
+    prepared = prepare_residents(residents, settings.rules)
+    res, counts = prepared.frame, prepared.key_counts
     rec = _prepare_records(records, res)
     if rec.is_empty() or res.is_empty():
         return Linkage(rec.select(RECORD).with_columns(
@@ -191,7 +217,7 @@ def link(records: pl.DataFrame, residents: pl.DataFrame, settings: LinkSettings 
     # 1. A personal ID equal with the name or the birth date agreeing settles the candidates:
     #    such records skip the name-based blocking rules (most rows, at any scale).
     id_rule, *other_rules = settings.rules
-    id_pairs = candidate_pairs(rec, res, (id_rule,), settings.max_pairs_per_rule)
+    id_pairs = candidate_pairs(rec, res, (id_rule,), settings.max_pairs_per_rule, counts)
     id_checked = id_pairs.join(rec.select(RECORD, "bk_name", F.BIRTH_DATE), on=RECORD).join(
         res.select(RESIDENT, pl.col("bk_name").alias("name_r"), pl.col(F.BIRTH_DATE).alias("dob_r")), on=RESIDENT)
     settled = id_checked.filter(
@@ -199,27 +225,28 @@ def link(records: pl.DataFrame, residents: pl.DataFrame, settings: LinkSettings 
     ).select(RECORD).unique()
     # 2. Every other record is blocked on the remaining rules.
     open_records = rec.join(settled, on=RECORD, how="anti")
-    other_pairs = candidate_pairs(open_records, res, tuple(other_rules), settings.max_pairs_per_rule)
+    other_pairs = candidate_pairs(open_records, res, tuple(other_rules), settings.max_pairs_per_rule, counts)
     index = pl.concat([id_pairs, other_pairs.with_columns(pl.col("rule") + 1)]).group_by(RECORD, RESIDENT).agg(
         pl.col("rule").min()).sort(RECORD, RESIDENT)
     pairs = _compare(index, rec, res, comparisons)
 
     # 3. Train on a sample of records: u from random pairs; m by EM in two sessions, as Splink
     #    does, so that a comparison's m is never learnt from pairs blocked on it.
-    model = _train(rec, res, pairs, settled, comparisons, settings, id_rule, tuple(other_rules))
+    model = _train(rec, prepared, pairs, settled, comparisons, settings, id_rule, tuple(other_rules))
     model.term_frequencies = (
-        TermFrequency("name", NAME_TF_LEVELS, "tf_name", _tf_norm(res, "bk_name")),
-        TermFrequency("name", ("given name agrees",), "tf_given", _tf_norm(res, "bk_given")),
+        TermFrequency("name", NAME_TF_LEVELS, "tf_name", prepared.tf_norms["bk_name"]),
+        TermFrequency("name", ("given name agrees",), "tf_given", prepared.tf_norms["bk_given"]),
     )
     scored = explain(score(pairs, model), comparisons)
     best = decide(scored, rec, **_decide_args(settings, comparisons))
     return Linkage(best, scored, model)
 
 
-def _train(rec: pl.DataFrame, res: pl.DataFrame, pairs: pl.DataFrame, settled: pl.DataFrame,
+def _train(rec: pl.DataFrame, prepared: PreparedResidents, pairs: pl.DataFrame, settled: pl.DataFrame,
            comparisons: tuple[Comparison, ...], settings: LinkSettings, id_rule: BlockingRule,
            other_rules: tuple[BlockingRule, ...]) -> FellegiSunter:
     """Fellegi–Sunter parameters for this sector: u, m (two EM sessions) and the random-pair prior."""
+    res, counts = prepared.frame, prepared.key_counts
     random_pairs = _compare(_random_pairs(rec, res, settings.u_sample, settings.seed), rec, res, comparisons)
     u = level_frequencies(random_pairs, comparisons)
     id_c = next(c for c in comparisons if c.name == "id")
@@ -228,12 +255,14 @@ def _train(rec: pl.DataFrame, res: pl.DataFrame, pairs: pl.DataFrame, settled: p
         u["id"][g] = min(u["id"][g], 1 / max(res.height, 1))
     sample = rec.sample(min(settings.train_sample, rec.height), seed=settings.seed)
     # Session 1, pairs blocked on the personal ID: m of name, birth date, gender and place.
-    by_id = _compare(candidate_pairs(sample, res, (id_rule,), settings.max_pairs_per_rule), sample, res, comparisons)
+    by_id = _compare(candidate_pairs(sample, res, (id_rule,), settings.max_pairs_per_rule, counts),
+                     sample, res, comparisons)
     m = _initial_m(by_id.join(settled, on=RECORD, how="semi"), comparisons)
     if by_id.height:
         m = train_em(by_id, comparisons, u, m, 0.9, max_iterations=settings.em_iterations, fixed_m=("id",)).m
     # Session 2, pairs blocked on names and dates: m of the ID comparison.
-    by_name = _compare(candidate_pairs(sample, res, other_rules, settings.max_pairs_per_rule), sample, res, comparisons)
+    by_name = _compare(candidate_pairs(sample, res, other_rules, settings.max_pairs_per_rule, counts),
+                       sample, res, comparisons)
     non_id = tuple(c.name for c in comparisons if c.name != "id")
     model = train_em(by_name if by_name.height else by_id, comparisons, u, m,
                      max(settled.height, 1) / max(pairs.height, 1), max_iterations=settings.em_iterations,
@@ -259,3 +288,9 @@ def _decide_args(settings: LinkSettings, comparisons: tuple[Comparison, ...]) ->
         id_typo_gamma=_gamma_of(id_c, "personal ID one edit or transposition apart"),
         old_id_gamma=_gamma_of(id_c, "old ID (CMND) equal"),
     )
+
+
+def decision_args(settings: LinkSettings = LinkSettings()) -> dict:
+    """Keyword arguments of ``matchers.decide.decide`` for ``settings`` and the default comparisons
+    (to decide rows again after an analyst rejected one of their candidates)."""
+    return _decide_args(settings, default_comparisons())

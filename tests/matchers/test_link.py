@@ -166,7 +166,7 @@ def test_every_record_gets_one_outcome_and_explanations_are_stored(residents):
 
 def test_a_rule_that_would_explode_is_refused_by_name(residents):
     records = blocking_keys(residents.with_row_index(KEY))
-    res = prepare_residents(residents)
+    res = prepare_residents(residents).frame
     coarse = BlockingRule("birth year only", ("bk_year",))
     n = count_pairs(records, res, coarse)
     assert n > 10_000
