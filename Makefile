@@ -32,4 +32,4 @@ sample: $(STAMP)
 	$(VENV)/bin/python -m sample_data.generate --residents 3000 --seed 6 --out sample_data/commune
 
 clean:
-	rm -rf $(VENV) doisoat-demo
+	rm -rf $(VENV) doisoat-demo doisoat-ops

@@ -1,10 +1,15 @@
 """Canonical fields, header synonyms, value parsers and pandera contracts (no I/O, no Prefect)."""
 
 from contracts.errors import ConfigError, DoisoatError, InputFileError
-from contracts.headers import HEADER_SYNONYMS, closest_headers, header_key, map_headers
+from contracts.headers import (
+    GENDERED_FIELDS, HEADER_SYNONYMS, closest_headers, gendered_column, header_key, map_headers,
+)
+from contracts.rules import soft_findings
 from contracts.schemas import CHECK_MESSAGES, source_schema, split_valid
 from contracts.values import (
     clean_name,
+    date_from_gender_columns,
+    gender_from_ticks,
     id_birth_year,
     id_is_female,
     id_province,
@@ -15,7 +20,8 @@ from contracts.values import (
 )
 
 __all__ = [
-    "CHECK_MESSAGES", "ConfigError", "DoisoatError", "HEADER_SYNONYMS", "InputFileError", "clean_name",
-    "closest_headers", "header_key", "id_birth_year", "id_is_female", "id_province", "map_headers",
-    "parse_amount", "parse_date", "parse_gender", "parse_id", "source_schema", "split_valid",
+    "CHECK_MESSAGES", "ConfigError", "DoisoatError", "GENDERED_FIELDS", "HEADER_SYNONYMS", "InputFileError",
+    "clean_name", "closest_headers", "date_from_gender_columns", "gender_from_ticks", "gendered_column",
+    "header_key", "id_birth_year", "id_is_female", "id_province", "map_headers", "parse_amount", "parse_date",
+    "parse_gender", "parse_id", "soft_findings", "source_schema", "split_valid",
 ]

@@ -7,7 +7,9 @@ Headers are compared through ``header_key`` (lower case, no tone marks, only a-z
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from unidecode import unidecode
@@ -169,9 +171,41 @@ def _synonym_index() -> tuple[dict[str, tuple[str, int]], list[tuple[tuple[str, 
 
 _EXACT, _PREFIXES = _synonym_index()
 
+# Two columns "Nam" | "Nữ" (often under a merged "Ngày tháng năm sinh" or "Giới tính" header):
+# the birth date is written, or a tick made, in the column of the person's gender. A plain
+# "Nam" | "Nữ" pair (no header above) is mapped to the gender_* pair; the reader looks at the
+# values to tell dates from ticks.
+GENDERED_FIELDS: tuple[str, ...] = ("birth_date_male", "birth_date_female", "gender_male", "gender_female")
+_GENDER_WORDS = {"nam": "male", "nữ": "female", "nu": "female"}
+_WORD = re.compile(r"\w+")
 
+
+def gendered_column(header: str) -> str | None:
+    """The GENDERED_FIELDS entry a header names, else None.
+
+    "Ngày tháng năm sinh Nam" → "birth_date_male"; "Năm sinh - Nữ" → "birth_date_female";
+    "Giới tính Nam" → "gender_male"; "Nữ" → "gender_female"; "Năm" (year), "Nam/Nữ" → None.
+    """
+    words = _WORD.findall(unicodedata.normalize("NFC", header).lower())
+    if not words or words[-1] not in _GENDER_WORDS:
+        return None
+    side = _GENDER_WORDS[words[-1]]
+    if not words[:-1]:
+        return f"gender_{side}"
+    owner = _EXACT.get(header_key(" ".join(words[:-1])))
+    if owner and owner[0] == "birth_date":
+        return f"birth_date_{side}"
+    if owner and owner[0] == "gender":
+        return f"gender_{side}"
+    return None
+
+
+@lru_cache(maxsize=4096)
 def _candidate(header: str) -> tuple[str, int, int] | None:
     """(field, quality, rank) for one header; quality 0 exact, 1 without notes, 2 prefix."""
+    gendered = gendered_column(header)
+    if gendered:
+        return gendered, 0, 0
     key = header_key(header)
     if key in _EXACT:
         field, rank = _EXACT[key]

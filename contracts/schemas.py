@@ -14,6 +14,7 @@ import pandera.polars as pa
 import polars as pl
 
 from contracts import fields as F
+from contracts.values import PROBLEM_BOTH_COLUMNS
 
 MAX_AGE_YEARS = 120
 
@@ -32,6 +33,8 @@ CHECK_MESSAGES: dict[str, tuple[str, str]] = {
     "birth_date_not_future": (F.BIRTH_DATE, "the birth date is in the future"),
     "birth_date_plausible": (F.BIRTH_DATE, f"the birth date makes the person older than {MAX_AGE_YEARS}"),
     "gender_domain": (F.GENDER, "the gender is not Nam or Nữ"),
+    "birth_date_both_columns": (F.BIRTH_DATE, "a birth date is written in both the Nam and the Nữ column"),
+    "gender_both_columns": (F.GENDER, "both the Nam and the Nữ column are ticked"),
 }
 
 # Parse problems that do not reject the row (kept as findings for reconciliation).
@@ -39,8 +42,17 @@ SOFT_PROBLEMS = ("scientific notation: digits lost",)
 
 
 def _no_problem(check_id: str) -> pa.Check:
+    """Fails where a parse problem was found, except the "both Nam and Nữ columns" one."""
     def check(data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(pl.col(data.key).is_null())
+        return data.lazyframe.select(pl.col(data.key).is_null() | (pl.col(data.key) == PROBLEM_BOTH_COLUMNS))
+
+    return pa.Check(check, error=check_id)
+
+
+def _not_both_columns(check_id: str) -> pa.Check:
+    """Fails where the value was written in both the Nam and the Nữ column."""
+    def check(data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select((pl.col(data.key) != PROBLEM_BOTH_COLUMNS).fill_null(True))
 
     return pa.Check(check, error=check_id)
 
@@ -83,8 +95,10 @@ def source_schema(source: str, as_of: dt.date) -> pa.DataFrameSchema:
             pa.Check.isin(list(F.GENDERS), error="gender_domain"),
         ]),
         "problem_person_id": pa.Column(pl.String, nullable=True, checks=[_id_problem_is_soft("person_id_readable")]),
-        "problem_birth_date": pa.Column(pl.String, nullable=True, checks=[_no_problem("birth_date_readable")]),
-        "problem_gender": pa.Column(pl.String, nullable=True, checks=[_no_problem("gender_domain")]),
+        "problem_birth_date": pa.Column(pl.String, nullable=True, checks=[
+            _no_problem("birth_date_readable"), _not_both_columns("birth_date_both_columns")]),
+        "problem_gender": pa.Column(pl.String, nullable=True, checks=[
+            _no_problem("gender_domain"), _not_both_columns("gender_both_columns")]),
     }
     return pa.DataFrameSchema(columns, strict=False, name=source)
 

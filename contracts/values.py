@@ -295,3 +295,54 @@ def parse_amount(col: str | pl.Expr) -> pl.Expr:
         )
         .struct.field("amount")
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Two columns "Nam" | "Nữ": the value (a date, or a tick) is written in the person's column.
+
+PROBLEM_BOTH_COLUMNS = "both the Nam and the Nữ column are filled"
+# Cell texts that mean "not ticked" in a tick column (anything else non-empty is a tick).
+NOT_TICKED = ("0", "-", "không", "khong", "k", "o")
+
+
+def _filled(col: str | pl.Expr) -> pl.Expr:
+    return _text(col).is_not_null()
+
+
+def _ticked(col: str | pl.Expr) -> pl.Expr:
+    return _filled(col) & ~_text(col).str.to_lowercase().is_in(NOT_TICKED)
+
+
+def gender_from_ticks(male: str | pl.Expr, female: str | pl.Expr) -> pl.Expr:
+    """Tick columns "Nam" | "Nữ" ("x", "✓", "1"…) → Struct{gender: "M"|"F", problem}.
+
+    One tick → its gender; none → both null; both → gender null, problem "both the Nam and the
+    Nữ column are filled".
+    """
+    m, f = _ticked(male), _ticked(female)
+    return pl.struct(
+        pl.when(m & ~f).then(pl.lit("M")).when(f & ~m).then(pl.lit("F")).otherwise(pl.lit(None, pl.String)).alias("gender"),
+        pl.when(m & f).then(pl.lit(PROBLEM_BOTH_COLUMNS)).otherwise(pl.lit(None, pl.String)).alias("problem"),
+    )
+
+
+def date_from_gender_columns(male: str | pl.Expr, female: str | pl.Expr) -> pl.Expr:
+    """Birth-date columns "Nam" | "Nữ" → Struct{text, gender: "M"|"F", problem}.
+
+    The date text of whichever column is filled, and that column's gender; both filled → text
+    and gender null, problem "both the Nam and the Nữ column are filled". Parse ``text`` with
+    :func:`parse_date`.
+    """
+    m, f = _filled(male), _filled(female)
+    return pl.struct(
+        pl.when(m & ~f).then(_text(male)).when(f & ~m).then(_text(female)).alias("text"),
+        pl.when(m & ~f).then(pl.lit("M")).when(f & ~m).then(pl.lit("F")).otherwise(pl.lit(None, pl.String)).alias("gender"),
+        pl.when(m & f).then(pl.lit(PROBLEM_BOTH_COLUMNS)).otherwise(pl.lit(None, pl.String)).alias("problem"),
+    )
+
+
+def looks_like_ticks(values: pl.Series) -> bool:
+    """True if a column's non-empty cells are all short marks ("x", "✓", "1"…), not dates."""
+    texts = values.cast(pl.String).str.strip_chars().drop_nulls()
+    texts = texts.filter(texts != "")
+    return bool((texts.str.len_chars() <= 2).all())

@@ -37,13 +37,14 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _run_flow(residency: Path, sectors: list[str], period: str, db: Path, out: Path, match_method: str):
+def _run_flow(residency: Path, sectors: list[str], period: str, db: Path, out: Path, match_method: str,
+              **options):
     """Run the reconcile flow with a progress display on a terminal; return its summary or exit 1."""
     from pipelines import progress
     from pipelines.flow import reconcile
 
     params = dict(residency=str(residency), sectors=sectors, period=period, db=str(db), out=str(out),
-                  match_method=match_method)
+                  match_method=match_method, **{k: v for k, v in options.items() if v})
     if sys.stderr.isatty():
         from rich.console import Console
 
@@ -69,39 +70,79 @@ def _print_summary(summary) -> None:
     for s in summary.sectors:
         typer.echo(f"{s.sector:<18} {s.files:>5} {s.rows_read:>7} {s.matched:>8} {s.review:>7} "
                    f"{s.unmatched:>9} {s.rejected:>8} {s.findings:>8}")
-    typer.echo("(residency: matched = found in at least one sector list)")
+    typer.echo("(residency: matched = found in at least one sector list; findings = for the commune police)")
+    if summary.published is not None:
+        for line in _published_lines(summary.published):
+            typer.echo(line)
     for path, reason in summary.failed_files:
         typer.echo(f"FAILED {path}: {reason}")
+    for path, reason in getattr(summary, "warnings", []):
+        typer.echo(f"WARNING {path}: {reason}")
     typer.echo(f"Database: {summary.db}")
     typer.echo(f"Outputs:  {summary.out}")
 
 
+def _published_lines(published) -> list[str]:
+    """The end-of-run summary: finding counts by severity and status, files written (counts only)."""
+    sev = published.by_severity
+    status = published.by_status
+    order = ("critical", "high", "medium", "low")
+    others = sum(n for k, n in sev.items() if k not in order)
+    severity = ", ".join(f"{k} {sev.get(k, 0)}" for k in order) + (f", other {others}" if others else "")
+    return [
+        f"Findings: {sum(sev.values())} ({severity})",
+        f"Status:   new {status.get('new', 0)}, still open {status.get('open', 0)}, "
+        f"reported fixed but still found {status.get('reopened', 0)}, declined {status.get('declined', 0)} (not sent again); "
+        f"fixed since the previous period: {published.resolved}",
+        f"Correction lists: {len(published.lists)} XLSX file(s); report: {published.report}",
+    ]
+
+
 @app.command()
 def run(
-    residency: Annotated[Path, typer.Option(help="Residency extract (CSV or XLSX).")],
-    sector: Annotated[list[str], typer.Option(help="NAME=PATH; NAME is civil_status, vaccination, social_protection, social_insurance or union_membership. Repeat for several files.")],
     period: Annotated[str, typer.Option(help="Month reconciled, YYYY-MM (e.g. 2026-11).")],
-    db: Annotated[Path, typer.Option(help="DuckDB file to write (created if absent).")],
-    out: Annotated[Path, typer.Option(help="Folder for the per-sector output files.")],
+    residency: Annotated[Path | None, typer.Option(help="Residency extract (CSV or XLSX).")] = None,
+    sector: Annotated[list[str] | None, typer.Option(help="NAME=PATH; NAME is civil_status, vaccination, social_protection, social_insurance or union_membership. Repeat for several files.")] = None,
+    db: Annotated[Path | None, typer.Option(help="DuckDB file to write (created if absent).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for the per-sector output files.")] = None,
     match_method: Annotated[str, typer.Option(help="Matcher: probabilistic (Fellegi–Sunter) or deterministic (exact passes only).")] = "probabilistic",
+    encoding: Annotated[list[str] | None, typer.Option(help="PATH=ENCODING for a text file whose encoding is not detected right: utf-8, utf-16, cp1258, tcvn3 or vni. PATH may be a file name or a glob. Repeatable.")] = None,
+    sheet: Annotated[list[str] | None, typer.Option(help="PATH=SHEET: read only this sheet of a workbook. Repeatable.")] = None,
+    mapping: Annotated[Path | None, typer.Option(help="TOML file of header mappings per file (see README, Inputs).")] = None,
+    config: Annotated[Path | None, typer.Option(help="Deployment file (TOML, see README, Operations): runs each of its communes instead of --residency/--sector/--db/--out.")] = None,
 ) -> None:
     """Reconcile one month of sector lists against the residency extract.
 
     Example: doisoat run --residency dan_cu.csv --sector vaccination=tiem_chung.xlsx
-    --period 2026-11 --db doisoat.duckdb --out out/
+    --period 2026-11 --db doisoat.duckdb --out out/ [--encoding ho_tich.csv=tcvn3]
+    or: doisoat run --config doisoat.toml --period 2026-11
     """
+    if config is not None:
+        if residency or sector or db or out or encoding or sheet or mapping:
+            _fail("--config replaces --residency, --sector, --db, --out, --encoding, --sheet and --mapping; "
+                  "give one or the other", code=2)
+        _run_config(config, period)
+        return
+    missing = [name for name, value in (("--residency", residency), ("--sector", sector), ("--db", db), ("--out", out))
+               if not value]
+    if missing:
+        _fail(f"Missing option '{missing[0]}' (or give --config FILE)", code=2)
     from contracts.errors import DoisoatError
     from pipelines.ingest import parse_sector_arg
     from pipelines.stages import period_end
 
+    from pipelines.ingest import SourceFile
+    from pipelines.mapping_config import configure_sources
+
+    options = {"encodings": encoding or None, "sheets": sheet or None, "mapping": str(mapping) if mapping else None}
     try:
-        for value in sector:
-            parse_sector_arg(value)
+        sources = [parse_sector_arg(value) for value in sector]
         period_end(period)
+        configure_sources([SourceFile("residency", residency), *sources], **options)
     except DoisoatError as err:
         _fail(str(err), code=2)
     try:
-        summary = _run_flow(residency, sector, period, db, out, match_method)
+        summary = _run_flow(residency, sector, period, db, out, match_method, **options)
     except DoisoatError as err:
         _fail(str(err))
     _print_summary(summary)
@@ -149,6 +190,205 @@ def demo(
         typer.echo(f"{row['sector']:<18} {row['precision'] or 0:>9.4f} {row['recall'] or 0:>7.4f}")
     matched, correct, residents_in = totals.row(0)
     typer.echo(f"{'all sectors':<18} {correct / max(matched, 1):>9.4f} {correct / max(residents_in, 1):>7.4f}")
+
+
+@app.command()
+def report(
+    db: Annotated[Path, typer.Option(help="DuckDB file of finished runs.")],
+    period: Annotated[str, typer.Option(help="Month, YYYY-MM; the latest finished run of it is used.")],
+    out: Annotated[Path, typer.Option(help="Folder for the correction lists and the report.")],
+) -> None:
+    """Make a finished run's correction lists and monthly report again, without matching again.
+
+    Example: doisoat report --db doisoat.duckdb --period 2026-11 --out out/
+    """
+    from contracts.errors import DoisoatError
+    from pipelines.outputs import latest_run, publish
+    from pipelines.stages import period_end
+
+    try:
+        period_end(period)
+    except DoisoatError as err:
+        _fail(str(err), code=2)
+    if not db.exists():
+        _fail(f"{db.name}: database not found")
+    try:
+        published = publish(db, latest_run(db, period), out)
+    except DoisoatError as err:
+        _fail(str(err))
+    typer.echo(f"Run {published.run_id} · period {published.period}")
+    for line in _published_lines(published):
+        typer.echo(line)
+
+
+@app.command()
+def responses(
+    files: Annotated[list[Path], typer.Argument(help="Returned correction lists (XLSX).")],
+    db: Annotated[Path, typer.Option(help="DuckDB file the lists came from.")],
+) -> None:
+    """Record the answers officers wrote in returned correction lists ("Kết quả xử lý" column).
+
+    The next run marks each finding fixed, still open or declined, and does not send a finding
+    declined with a reason again unless its values change.
+    Example: doisoat responses --db doisoat.duckdb danh_sach_dieu_chinh_vaccination_2026-11.xlsx
+    """
+    from contracts.errors import DoisoatError
+    from pipelines.responses import record_responses
+
+    if not db.exists():
+        _fail(f"{db.name}: database not found")
+    try:
+        summary = record_responses(db, files)
+    except DoisoatError as err:
+        _fail(str(err))
+    by = summary.by_response
+    typer.echo(
+        f"Recorded {summary.recorded} answer(s) from {summary.files} file(s): fixed {by.get('fixed', 0)}, "
+        f"declined {by.get('declined', 0)}, could not determine {by.get('unknown', 0)}; "
+        f"already recorded {summary.already_recorded}, unknown finding keys {summary.unknown_keys}, "
+        f"unreadable answers {summary.unreadable_answers}, declined without a reason {summary.declined_without_reason}"
+    )
+
+
+# --- issue 6: configuration runs, scheduling, review apps, purge -------------------------------
+
+
+def _load_configs(paths: list[Path]):
+    from contracts.errors import DoisoatError
+    from pipelines.config import load_config
+
+    try:
+        return [load_config(p) for p in paths]
+    except DoisoatError as err:
+        _fail(str(err), code=2)
+
+
+def _run_config(config: Path, period: str) -> None:
+    """Run a deployment file's communes for one month, as the schedule does; print each summary."""
+    from contracts.errors import DoisoatError
+    from pipelines.schedule import monthly
+    from pipelines.stages import period_end
+
+    (deployment,) = _load_configs([config])
+    try:
+        period_end(period)
+    except DoisoatError as err:
+        _fail(str(err), code=2)
+    state = monthly(config=str(deployment.path), period=period, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if result is None or isinstance(result, BaseException):
+        _fail(state.message or "the run failed")
+    for commune in result.communes:
+        typer.echo(f"== commune {commune.code} ({commune.name}): {commune.status}")
+        if commune.summary is not None:
+            _print_summary(commune.summary)
+        else:
+            typer.echo(f"FAILED: {commune.message}")
+    if not result.ok:
+        _fail(result.problems())
+
+
+@app.command()
+def serve(
+    config: Annotated[list[Path], typer.Option(help="Deployment file (TOML). Repeat to serve several.")],
+) -> None:
+    """Register each configuration as a Prefect deployment on its monthly schedule and serve it.
+
+    Needs a Prefect server: set PREFECT_API_URL (see README, Operations). Runs until Ctrl+C.
+    Example: PREFECT_API_URL=http://127.0.0.1:4200/api doisoat serve --config doisoat.toml
+    """
+    from contracts.errors import DoisoatError
+    from pipelines.schedule import FLOW_NAME, check_server, next_runs, serve_configs
+
+    deployments = _load_configs(config)
+    try:
+        url = check_server()
+    except DoisoatError as err:
+        _fail(str(err))
+    for d in deployments:
+        when = next_runs(d)[0]
+        typer.echo(f"Serving {FLOW_NAME}/{d.name}: cron '{d.schedule.cron}' ({d.schedule.timezone}), "
+                   f"next run {when:%Y-%m-%d %H:%M %Z}{'' if d.schedule.active else ' (schedule paused)'}; "
+                   f"Prefect API {url}; Ctrl+C to stop")
+    try:
+        serve_configs(deployments)
+    except DoisoatError as err:
+        _fail(str(err))
+
+
+def _notebook(name: str, db: Path, host: str, port: int) -> None:
+    """Run a marimo notebook of notebooks/ as an app on host:port until Ctrl+C."""
+    import subprocess
+
+    notebook = Path(__file__).resolve().parent.parent / "notebooks" / f"{name}.py"
+    if not notebook.exists():
+        _fail(f"{notebook.name}: notebook not found in {notebook.parent}")
+    if not db.exists():
+        _fail(f"{db.name}: database not found")
+    typer.echo(f"{name} app on http://{host}:{port} (database {db}); Ctrl+C to stop")
+    command = [sys.executable, "-m", "marimo", "run", str(notebook), "--host", host, "--port", str(port),
+               "--headless", "--", "--db", str(db.resolve())]
+    try:
+        code = subprocess.call(command)
+    except KeyboardInterrupt:
+        code = 0
+    if code:
+        _fail(f"marimo exited with code {code}")
+
+
+@app.command()
+def review(
+    db: Annotated[Path, typer.Option(help="DuckDB file of finished runs.")],
+    port: Annotated[int, typer.Option(help="Port of the app.")] = 2718,
+    host: Annotated[str, typer.Option(help="Address to listen on; keep 127.0.0.1 unless others must reach it.")] = "127.0.0.1",
+) -> None:
+    """Open the review app: accept or reject the uncertain matches of a run (next run applies them).
+
+    Example: doisoat review --db doisoat.duckdb   (then open http://127.0.0.1:2718)
+    """
+    _notebook("review", db, host, port)
+
+
+@app.command()
+def mismatches(
+    db: Annotated[Path, typer.Option(help="DuckDB file of finished runs.")],
+    port: Annotated[int, typer.Option(help="Port of the app.")] = 2719,
+    host: Annotated[str, typer.Option(help="Address to listen on; keep 127.0.0.1 unless others must reach it.")] = "127.0.0.1",
+) -> None:
+    """Open the mismatch report: findings by sector, commune and kind, with charts.
+
+    Example: doisoat mismatches --db doisoat.duckdb   (then open http://127.0.0.1:2719)
+    """
+    _notebook("mismatches", db, host, port)
+
+
+@app.command()
+def purge(
+    db: Annotated[Path, typer.Option(help="DuckDB file of finished runs.")],
+    before: Annotated[str, typer.Option(help="Purge every period before this month, YYYY-MM.")],
+    dry_run: Annotated[bool, typer.Option(help="Only count what would be deleted.")] = False,
+) -> None:
+    """Delete the personal data of periods before a month, keeping aggregate counts (run_counts).
+
+    Example: doisoat purge --db doisoat.duckdb --before 2026-06
+    """
+    from contracts.errors import DoisoatError
+    from pipelines.purge import purge as purge_db
+    from pipelines.stages import period_end
+
+    try:
+        period_end(before)
+    except DoisoatError as err:
+        _fail(str(err), code=2)
+    if not db.exists():
+        _fail(f"{db.name}: database not found")
+    try:
+        done = purge_db(db, before, dry_run=dry_run)
+    except DoisoatError as err:
+        _fail(str(err))
+    verb = "Would purge" if dry_run else "Purged"
+    typer.echo(f"{verb} {done.runs} run(s) of {len(done.periods)} period(s) before {before}: "
+               f"{done.rows_deleted} row(s) of personal data; {done.counts_kept} aggregate count row(s) kept")
 
 
 def main() -> None:

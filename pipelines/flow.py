@@ -15,7 +15,7 @@ import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import wait
-from prefect.states import Failed
+from prefect.states import Completed, Failed
 
 from contracts import fields as F
 from contracts.errors import DoisoatError
@@ -23,9 +23,14 @@ from matchers import LinkSettings
 from matchers.link import prepare_residents
 from pipelines import progress
 from pipelines.ingest import SourceFile, parse_sector_arg
-from pipelines.outputs import write_out_dir
+from pipelines.mapping_config import configure_sources
+from pipelines.outputs import Published, prepare_run, publish
+from pipelines.privacy import hide_values
+from pipelines.review_store import load_decisions, match_with_reviews
+from pipelines.runlock import exclusive_run
 from pipelines.stages import (
-    FileResult, SectorResult, ingest_stage, match_stage, period_end, reconcile_stage,
+    cross_sector_stage,
+    FileResult, SectorResult, ingest_stage, period_end, reconcile_stage,
     residency_outcomes, sector_records, validate_stage,
 )
 from pipelines.store import RunOutput, write_run
@@ -58,9 +63,17 @@ class RunSummary:
     out: Path
     sectors: list[SectorSummary] = field(default_factory=list)
     failed_files: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    published: Published | None = None  # files written and finding counts by severity/status
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): read, nothing usable
 
 
-@task(name="ingest", **PII_TASK)
+def _io_error(task, task_run, state) -> bool:
+    """Retry reading a source only on an I/O error (a share not mounted yet), not on its content."""
+    return isinstance(state.data, OSError)
+
+
+@task(name="ingest", retries=2, retry_delay_seconds=10, retry_condition_fn=_io_error, **PII_TASK)
+@hide_values
 def ingest_task(src: SourceFile) -> FileResult:
     result = ingest_stage(src)
     progress.advance(src.source, "ingest")
@@ -68,6 +81,7 @@ def ingest_task(src: SourceFile) -> FileResult:
 
 
 @task(name="validate", **PII_TASK)
+@hide_values
 def validate_task(result: FileResult, period: str) -> FileResult:
     checked = validate_stage(result, period_end(period))
     progress.advance(result.source.source, "validate")
@@ -75,15 +89,19 @@ def validate_task(result: FileResult, period: str) -> FileResult:
 
 
 @task(name="match", **PII_TASK)
-def match_task(sector: str, files: list[FileResult], residents: pl.DataFrame, settings: LinkSettings) -> tuple[pl.DataFrame, pl.DataFrame]:
+@hide_values
+def match_task(sector: str, files: list[FileResult], residents: pl.DataFrame, settings: LinkSettings,
+               decisions: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(records, matches with the analysts' review decisions applied, match_evidence rows)."""
     records = sector_records(files)
-    matches = match_stage(records, residents, settings)
-    get_run_logger().info("%s: %d rows matched against %d residents", sector, records.height, residents.height)
+    matches, evidence = match_with_reviews(records, residents, settings, decisions)
+    get_run_logger().info("%s: %d rows matched", sector, records.height)
     progress.advance(sector, "match")
-    return records, matches
+    return records, matches, evidence
 
 
 @task(name="reconcile", **PII_TASK)
+@hide_values
 def reconcile_task(sector: str, files: list[FileResult], records: pl.DataFrame, matches: pl.DataFrame,
                    residents: pl.DataFrame) -> SectorResult:
     result = reconcile_stage(sector, files, records, matches, residents)
@@ -91,11 +109,22 @@ def reconcile_task(sector: str, files: list[FileResult], records: pl.DataFrame, 
     return result
 
 
+@task(name="cross-sector", **PII_TASK)
+@hide_values
+def cross_sector_task(results: list[SectorResult], matched: dict[str, tuple[pl.DataFrame, pl.DataFrame]],
+                      residents: pl.DataFrame, residency_outcome: pl.DataFrame) -> list[SectorResult]:
+    finished = cross_sector_stage(results, matched, residents, residency_outcome)
+    progress.advance("run", "cross-sector")
+    return finished
+
+
 @task(name="write", **PII_TASK)
-def write_task(db: Path, out: Path, run: RunOutput) -> None:
-    write_run(db, run)
-    write_out_dir(out, run)
+@hide_values
+def write_task(db: Path, out: Path, run: RunOutput) -> Published:
+    write_run(db, prepare_run(db, run))
+    published = publish(db, run.run_id, out)
     progress.advance("run", "write")
+    return published
 
 
 def _summaries(files: list[FileResult], sectors: list[SectorResult]) -> list[SectorSummary]:
@@ -120,7 +149,8 @@ def _tables(files: list[FileResult], sectors: list[SectorResult]) -> dict[str, p
             {
                 "sector": f.source.source, "path": str(f.source.path), "sha256": f.sha256,
                 "rows_read": f.rows_read, "rows_rejected": f.rows_rejected,
-                "status": "failed" if f.error else "ok", "message": f.error,
+                "status": "failed" if f.error else "warning" if f.warning else "ok",
+                "message": f.error or f.warning,
                 "encoding": f.ingested.encoding if f.ingested else None,
                 "sheet": f.ingested.sheet if f.ingested else None,
                 "header_row": f.ingested.header_row if f.ingested else None,
@@ -147,28 +177,56 @@ def _tables(files: list[FileResult], sectors: list[SectorResult]) -> dict[str, p
 
 @flow(name="reconcile", log_prints=False)
 def reconcile(residency: str, sectors: list[str], period: str, db: str, out: str,
-              match_method: str = "probabilistic"):
+              match_method: str = "probabilistic", encodings: list[str] | None = None,
+              sheets: list[str] | None = None, mapping: str | None = None, commune: str | None = None,
+              thresholds: dict[str, float] | None = None, read_retries: int = 2, read_retry_delay: float = 10.0):
     """Reconcile every sector file of one period against the residency extract.
 
-    ``sectors`` holds ``NAME=PATH`` strings (a sector may appear several times). Returns a
-    RunSummary, or a Failed state whose message is the one-line reason the run could not go on.
+    ``sectors`` holds ``NAME=PATH`` strings (a sector may appear several times); ``encodings``
+    and ``sheets`` hold ``PATH=VALUE`` strings and ``mapping`` a header-mapping TOML file (see
+    ``pipelines.mapping_config``). ``commune`` is a configuration's commune code: a run replaces
+    the earlier results of the same period and commune. ``thresholds`` holds ``match``, ``review``,
+    ``min_margin``; a source failing with an I/O error is read again ``read_retries`` times.
+    Returns a RunSummary (in a state named "Partial" when some input file failed), or a Failed
+    state whose message is the one-line reason the run could not go on. Only one run at a time
+    may use a database: a second one fails at once.
     """
     try:
-        return _reconcile(residency, sectors, period, db, out, match_method)
+        with exclusive_run(Path(db)):
+            summary = _reconcile(residency, sectors, period, db, out, match_method,
+                                 options={"encodings": encodings, "sheets": sheets, "mapping": mapping},
+                                 run_options={"commune": commune, "thresholds": thresholds or {},
+                                              "retries": (read_retries, read_retry_delay)})
     except DoisoatError as err:
         return Failed(message=str(err))
+    if summary.failed_files:
+        names = ", ".join(Path(p).name for p, _ in summary.failed_files)
+        return Completed(name="Partial", data=summary,
+                         message=f"{len(summary.failed_files)} input file(s) could not be read: {names}")
+    return summary
 
 
-def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: str, match_method: str) -> RunSummary:
+@hide_values
+def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: str, match_method: str,
+               options: dict | None = None, run_options: dict | None = None) -> RunSummary:
     started = datetime.now()
     period_end(period)  # fail fast on a malformed period
     sources = [SourceFile(F.RESIDENCY, Path(residency))] + [parse_sector_arg(s) for s in sectors]
-    settings = LinkSettings(method=match_method)
+    sources = configure_sources(sources, **(options or {}))
+    run_options = run_options or {}
+    limits = run_options.get("thresholds") or {}
+    settings = LinkSettings(method=match_method, **{k: v for k, v in {
+        "match_threshold": limits.get("match"), "review_threshold": limits.get("review"),
+        "min_margin": limits.get("min_margin")}.items() if v is not None})
+    decisions = load_decisions(Path(db))  # analysts' review decisions, applied after linking
     run_id = str(uuid.uuid4())
     logger = get_run_logger()
 
-    ingested = [ingest_task.submit(src) for src in sources]
-    checked_futures = [validate_task.submit(f, period) for f in ingested]
+    retries, delay = run_options.get("retries", (2, 10.0))
+    reading = ingest_task.with_options(retries=retries, retry_delay_seconds=delay)
+    ingested = [reading.submit(src) for src in sources]
+    wait(ingested)
+    checked_futures = [validate_task.submit(_read_or_failed(f, src), period) for f, src in zip(ingested, sources)]
     wait(checked_futures)
     checked: list[FileResult] = [f.result() for f in checked_futures]
     residency_files = [f for f in checked if f.source.source == F.RESIDENCY]
@@ -183,22 +241,39 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
     pending = []
     for sector in sector_names:
         files = [f for f in checked if f.source.source == sector]
-        matched = match_task.submit(sector, files, prepared, settings)
+        matched = match_task.submit(sector, files, prepared, settings, decisions.get(sector))
         pending.append((sector, files, matched))
     reconciled = [
         reconcile_task.submit(sector, files, matched.result()[0], matched.result()[1], residents)
         for sector, files, matched in pending
     ]
     results = [r.result() for r in reconciled]
-    residency_result = SectorResult(F.RESIDENCY, residency_outcomes(residency_files, residents, results), pl.DataFrame())
-    all_results = [residency_result, *results]
+    by_sector = {sector: matched.result()[:2] for sector, _, matched in pending}
+    evidence = [matched.result()[2].with_columns(pl.lit(sector).alias("sector"))
+                for sector, _, matched in pending if matched.result()[2].height]
+    all_results = cross_sector_task(results, by_sector, residents, residency_outcomes(residency_files, residents, results))
 
     failed = [(str(f.source.path), f.error) for f in checked if f.error]
     status = "partial" if failed else "succeeded"
     parameters = {"residency": residency, "sectors": sectors, "period": period, "match_method": match_method}
-    run = RunOutput(run_id, period, started, datetime.now(), status, parameters, _tables(checked, all_results))
-    write_task(Path(db), Path(out), run)
-    summary = RunSummary(run_id, period, status, Path(db), Path(out), _summaries(checked, all_results), failed)
+    parameters.update({k: v for k, v in (options or {}).items() if v})
+    parameters.update({k: v for k, v in run_options.items() if k in ("commune", "thresholds") and v})
+    tables = _tables(checked, all_results)
+    tables["match_evidence"] = pl.concat(evidence, how="vertical_relaxed") if evidence else pl.DataFrame()
+    run = RunOutput(run_id, period, started, datetime.now(), status, parameters, tables,
+                    commune=run_options.get("commune"))
+    published = write_task(Path(db), Path(out), run)
+    summary = RunSummary(run_id, period, status, Path(db), Path(out), _summaries(checked, all_results), failed,
+                         published=published)
+    summary.warnings = [(str(f.source.path), f.warning) for f in checked if f.warning]
     logger.info("run %s finished: %s, %d files, %d failed", run_id, status, len(checked), len(failed))
     return summary
 
+
+def _read_or_failed(future, src: SourceFile) -> FileResult:
+    """The ingest result, or a failed FileResult when reading kept failing with an I/O error."""
+    if future.state.is_completed():
+        return future.result()
+    error = future.result(raise_on_failure=False)
+    reason = type(error).__name__ if isinstance(error, BaseException) else "unknown error"
+    return FileResult(src, None, error=f"{src.path.name}: could not be read ({reason}), even after retries")

@@ -15,11 +15,15 @@ import polars as pl
 
 from contracts import fields as F
 from contracts.errors import DoisoatError
-from contracts.schemas import split_valid
+from contracts.rules import soft_findings, with_text_vi
+from contracts.schemas import CHECK_MESSAGES, split_valid
 from matchers import LinkSettings, link
 from matchers.deterministic import KEY, RESULT_SCHEMA
 from pipelines.ingest import Ingested, SourceFile, ingest_file
-from pipelines.reconcile import discrepancies
+from pipelines.reconcile import COLUMNS as FINDING_COLUMNS
+from pipelines.reconcile import (
+    commune_codes, cross_sector_findings, discrepancies, empty_findings, finish_findings, sector_rows,
+)
 
 LINEAGE = [F.SOURCE_FILE, F.SOURCE_ROW]
 OUTCOME_COLUMNS = [*LINEAGE, "outcome", "residency_id", "match_probability", "match_method"]
@@ -35,6 +39,8 @@ class FileResult:
     error: str | None = None
     valid: pl.DataFrame | None = None
     failures: pl.DataFrame | None = None
+    findings: pl.DataFrame | None = None  # soft contract findings (contracts.rules), valid rows only
+    warning: str | None = None  # read, but nothing usable: every row rejected, or no data rows
 
     @property
     def rows_read(self) -> int:
@@ -90,7 +96,23 @@ def validate_stage(result: FileResult, as_of: dt.date) -> FileResult:
     if result.ingested is None:
         return result
     valid, failures = split_valid(result.source.source, result.ingested.records, as_of)
-    return replace(result, valid=valid, failures=failures)
+    findings = soft_findings(result.source.source, valid, as_of)
+    return replace(result, valid=valid, failures=failures, findings=findings,
+                   warning=_nothing_usable(result, valid, failures))
+
+
+def _nothing_usable(result: FileResult, valid: pl.DataFrame, failures: pl.DataFrame) -> str | None:
+    """One line when a readable file yields no valid row: no data rows, or every row rejected."""
+    ingested = result.ingested
+    name = result.source.path.name
+    if ingested is None or valid.height:
+        return None
+    if ingested.records.is_empty():
+        return f"{name}: no data rows below the header (row {ingested.header_row})"
+    top = failures.group_by("check").agg(pl.struct(F.SOURCE_FILE, F.SOURCE_ROW).n_unique().alias("rows")).sort(
+        ["rows", "check"], descending=[True, False]).row(0)
+    reason = CHECK_MESSAGES.get(top[0], (None, top[0]))[1]
+    return f"{name}: all {ingested.records.height} rows rejected; most common reason: {reason} ({top[1]} rows)"
 
 
 def sector_records(files: list[FileResult]) -> pl.DataFrame:
@@ -129,8 +151,25 @@ def reconcile_stage(sector: str, files: list[FileResult], records: pl.DataFrame,
         [o.select(OUTCOME_COLUMNS).cast({F.SOURCE_ROW: pl.UInt32}) for o in [valid_outcomes, *rejected_outcomes]],
         how="vertical_relaxed",
     )
-    findings = discrepancies(records, matches, residents) if records.height else None
+    findings = discrepancies(records, matches, residents, sector) if records.height else None
+    findings = _with_soft_findings(findings, files, valid_outcomes)
     return SectorResult(sector, outcomes.sort(LINEAGE), findings if findings is not None else pl.DataFrame())
+
+
+def _with_soft_findings(findings: pl.DataFrame | None, files: list[FileResult],
+                        outcomes: pl.DataFrame) -> pl.DataFrame | None:
+    """Append the files' soft contract findings (reconcile.COLUMNS + Vietnamese wording), with
+    the resident of matched rows as ``residency_id``."""
+    soft = [f.findings for f in files if f.findings is not None and f.findings.height]
+    if not soft:
+        return findings
+    resident = outcomes.filter(pl.col("outcome") == "matched").select(
+        pl.col(F.SOURCE_FILE), pl.col(F.SOURCE_ROW).cast(pl.UInt32), "residency_id")
+    extra = with_text_vi(pl.concat(soft, how="vertical_relaxed")).join(
+        resident, on=LINEAGE, how="left", maintain_order="left").select(*FINDING_COLUMNS, "message_vi", "action_vi")
+    if findings is None or not findings.width:
+        return extra
+    return pl.concat([findings, extra], how="diagonal_relaxed").sort(LINEAGE, maintain_order=True)
 
 
 def residency_outcomes(files: list[FileResult], residents: pl.DataFrame, sectors: list[SectorResult]) -> pl.DataFrame:
@@ -154,3 +193,27 @@ def residency_outcomes(files: list[FileResult], residents: pl.DataFrame, sectors
         [sector.outcomes.select(OUTCOME_COLUMNS), rejected.filter(pl.col("outcome") == "rejected").select(OUTCOME_COLUMNS)],
         how="vertical_relaxed",
     ).sort(LINEAGE)
+
+
+def cross_sector_stage(results: list[SectorResult], matched: dict[str, tuple[pl.DataFrame, pl.DataFrame]],
+                       residents: pl.DataFrame, residency_outcome: pl.DataFrame) -> list[SectorResult]:
+    """After every sector's reconcile: add the findings that need all sectors (deaths, extract
+    records less precise than the lists), finish every finding for the correction lists, and give
+    each outcome its ``commune_code``. ``matched`` maps a sector to its (records, matches).
+    Returns the residency's result (the police's findings) followed by the sectors'."""
+    empty = (pl.DataFrame(schema={KEY: pl.UInt32}), pl.DataFrame(schema=RESULT_SCHEMA))
+    rows = {s: sector_rows(*matched.get(s, empty)) for s in matched}
+    extra = cross_sector_findings(rows, residents)
+    finished = []
+    for result in results:
+        records = matched.get(result.sector, empty)[0]
+        found = [f for f in (result.discrepancies, extra.get(result.sector)) if f is not None and f.height]
+        findings = pl.concat(found, how="diagonal_relaxed") if found else empty_findings()
+        finished.append(replace(
+            result,
+            outcomes=commune_codes(result.outcomes, records, residents),
+            discrepancies=finish_findings(result.sector, findings, records, residents),
+        ))
+    police = finish_findings(F.RESIDENCY, extra.get(F.RESIDENCY, empty_findings()), residents, residents)
+    residency = SectorResult(F.RESIDENCY, commune_codes(residency_outcome, residents, residents), police)
+    return [residency, *finished]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +16,8 @@ from contracts.errors import DoisoatError
 TABLES: dict[str, str] = {
     "runs": """
         run_id VARCHAR PRIMARY KEY, period VARCHAR NOT NULL, started_at TIMESTAMP NOT NULL,
-        finished_at TIMESTAMP, status VARCHAR NOT NULL, parameters JSON""",
+        finished_at TIMESTAMP, status VARCHAR NOT NULL, parameters JSON,
+        commune VARCHAR, superseded_by VARCHAR, purged_at TIMESTAMP""",
     "source_files": """
         run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, path VARCHAR NOT NULL, sha256 VARCHAR,
         rows_read BIGINT, rows_rejected BIGINT, status VARCHAR NOT NULL, message VARCHAR,
@@ -26,12 +28,43 @@ TABLES: dict[str, str] = {
     "record_outcomes": """
         run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
         source_row INTEGER NOT NULL, outcome VARCHAR NOT NULL, residency_id VARCHAR,
-        match_probability DOUBLE, match_method VARCHAR""",
+        match_probability DOUBLE, match_method VARCHAR, commune_code VARCHAR""",
     "discrepancies": """
         run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
         source_row INTEGER NOT NULL, residency_id VARCHAR, field VARCHAR NOT NULL, kind VARCHAR NOT NULL,
-        sector_value VARCHAR, residency_value VARCHAR, suggested_value VARCHAR, severity VARCHAR NOT NULL""",
+        sector_value VARCHAR, residency_value VARCHAR, suggested_value VARCHAR, severity VARCHAR NOT NULL,
+        finding_id VARCHAR, status VARCHAR, commune_code VARCHAR, related_file VARCHAR, related_row INTEGER,
+        listed_name VARCHAR, listed_birth_date VARCHAR, listed_id VARCHAR, message_vi VARCHAR, action_vi VARCHAR""",
+    "finding_responses": """
+        finding_id VARCHAR NOT NULL, run_id VARCHAR, sector VARCHAR, source_file VARCHAR, source_row INTEGER,
+        field VARCHAR, kind VARCHAR, response VARCHAR NOT NULL, response_text VARCHAR, reason VARCHAR,
+        response_file VARCHAR, response_sha256 VARCHAR, recorded_at TIMESTAMP NOT NULL""",
+    "resolved_findings": """
+        run_id VARCHAR NOT NULL, finding_id VARCHAR NOT NULL, previous_run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL,
+        source_file VARCHAR, source_row INTEGER, field VARCHAR, kind VARCHAR, severity VARCHAR, response VARCHAR""",
+    # issue 6: review evidence and decisions (pipelines.review_store), aggregates kept by purge
+    "match_evidence": """
+        run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER NOT NULL,
+        record_fingerprint VARCHAR NOT NULL, residency_id VARCHAR NOT NULL, rank INTEGER, outcome VARCHAR NOT NULL,
+        decision VARCHAR, match_weight DOUBLE, match_probability DOUBLE,
+        name_level VARCHAR, name_weight DOUBLE, birth_date_level VARCHAR, birth_date_weight DOUBLE,
+        id_level VARCHAR, id_weight DOUBLE, gender_level VARCHAR, gender_weight DOUBLE,
+        place_level VARCHAR, place_weight DOUBLE, full_name_l VARCHAR, full_name_r VARCHAR,
+        birth_date_l VARCHAR, birth_date_r VARCHAR, person_id_l VARCHAR, person_id_r VARCHAR,
+        old_id_l VARCHAR, old_id_r VARCHAR, gender_l VARCHAR, gender_r VARCHAR, address_l VARCHAR, address_r VARCHAR""",
+    "review_decisions": """
+        sector VARCHAR NOT NULL, record_fingerprint VARCHAR NOT NULL, residency_id VARCHAR NOT NULL,
+        decision VARCHAR NOT NULL, decided_by VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL,
+        run_id VARCHAR, source_file VARCHAR, source_row INTEGER, note VARCHAR""",
+    "run_counts": """
+        run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, commune_code VARCHAR, measure VARCHAR NOT NULL,
+        category VARCHAR, severity VARCHAR, n BIGINT NOT NULL""",
 }
+
+LOCK_WAIT_SECONDS = 10.0
+
+# A run's row-level results: replaced when its period is run again, deleted by purge.
+RESULT_TABLES = ("record_outcomes", "discrepancies", "rejected_rows", "resolved_findings", "match_evidence")
 
 
 @dataclass
@@ -45,6 +78,7 @@ class RunOutput:
     status: str
     parameters: dict
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    commune: str | None = None  # the configuration's commune code; a re-run replaces the same (period, commune)
 
 
 def table_columns(table: str) -> list[str]:
@@ -57,19 +91,43 @@ def table_columns(table: str) -> list[str]:
     return cols
 
 
+def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """The first row of a query, reading the result to its end (DuckDB 2 refuses the next query
+    on a connection whose previous result was left unfinished)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
 def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the run database with every public table present."""
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(db_path))
-    except duckdb.IOException as err:
-        if "lock" in str(err).lower():
-            raise DoisoatError(f"{db_path}: the database is in use by another process (is another run going?)") from None
-        raise DoisoatError(f"{db_path}: cannot open the database ({type(err).__name__})") from None
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS  # a notebook's short read may hold the file a moment
+    while True:
+        try:
+            con = duckdb.connect(str(db_path))
+            break
+        except duckdb.IOException as err:
+            if "lock" not in str(err).lower():
+                raise DoisoatError(f"{db_path}: cannot open the database ({type(err).__name__})") from None
+            if time.monotonic() >= deadline:
+                raise DoisoatError(f"{db_path}: the database is in use by another process (is another run going?)") from None
+            time.sleep(0.2)
     for name, ddl in TABLES.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({ddl})")
+        _add_missing_columns(con, name, ddl)
     return con
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection, table: str, ddl: str) -> None:
+    """Bring a table made by an older version up to date: add the columns it lacks (as NULL)."""
+    have = {row[0] for row in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+    for part in ddl.split(","):
+        words = part.split()
+        if words and words[0].strip('"') not in have:
+            col_type = words[1] if len(words) > 1 else "VARCHAR"
+            con.execute(f'ALTER TABLE {table} ADD COLUMN "{words[0].strip(chr(34))}" {col_type}')
 
 
 def write_run(db_path: Path, run: RunOutput) -> None:
@@ -77,15 +135,19 @@ def write_run(db_path: Path, run: RunOutput) -> None:
     con = connect(db_path)
     try:
         con.begin()
+        _supersede(con, run)
         con.execute(
-            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
-            [run.run_id, run.period, run.started_at, run.finished_at, run.status, json.dumps(run.parameters)],
+            "INSERT INTO runs (run_id, period, started_at, finished_at, status, parameters, commune) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [run.run_id, run.period, run.started_at, run.finished_at, run.status, json.dumps(run.parameters),
+             run.commune],
         )
         for table, frame in run.tables.items():
             if frame.is_empty():
                 continue
             cols = [c for c in table_columns(table) if c != "run_id"]
-            batch = frame.select(pl.lit(run.run_id).alias("run_id"), *[pl.col(c) for c in cols])
+            batch = frame.select(pl.lit(run.run_id).alias("run_id"),
+                                 *[pl.col(c) if c in frame.columns else pl.lit(None, pl.String).alias(c) for c in cols])
             con.register("_batch", batch.to_arrow())
             quoted = ", ".join(f'"{c}"' for c in ["run_id", *cols])
             con.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM _batch")
@@ -96,3 +158,17 @@ def write_run(db_path: Path, run: RunOutput) -> None:
         raise
     finally:
         con.close()
+
+
+def _supersede(con: duckdb.DuckDBPyConnection, run: RunOutput) -> None:
+    """Inside the new run's transaction: earlier runs of the same period (and commune) keep their
+    ``runs`` and ``source_files`` rows, marked ``superseded``; their row-level results go."""
+    old = [row[0] for row in con.execute(
+        "SELECT run_id FROM runs WHERE period = ? AND commune IS NOT DISTINCT FROM ? AND status <> 'superseded'",
+        [run.period, run.commune]).fetchall()]
+    if not old:
+        return
+    marks = ", ".join("?" for _ in old)
+    for table in RESULT_TABLES:
+        con.execute(f"DELETE FROM {table} WHERE run_id IN ({marks})", old)
+    con.execute(f"UPDATE runs SET status = 'superseded', superseded_by = ? WHERE run_id IN ({marks})", [run.run_id, *old])

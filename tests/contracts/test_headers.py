@@ -187,3 +187,36 @@ def test_closest_headers():
     assert closest_headers("birth_date", found, n=1) == ["Ngày sinh"]
     assert len(closest_headers("full_name", found, n=2)) == 2
     assert closest_headers("full_name", []) == []
+
+
+# ---------------------------------------------------------------- "Nam" | "Nữ" column pairs
+
+from contracts.headers import GENDERED_FIELDS, gendered_column  # noqa: E402
+
+
+@pytest.mark.parametrize(("header", "field"), [
+    ("Ngày tháng năm sinh Nam", "birth_date_male"),
+    ("Ngày tháng năm sinh Nữ", "birth_date_female"),
+    ("NGÀY SINH - NỮ", "birth_date_female"),
+    ("Năm sinh Nam", "birth_date_male"),
+    ("Năm sinh (Nữ)", "birth_date_female"),
+    ("Giới tính Nam", "gender_male"),
+    ("Giới tính: Nữ", "gender_female"),
+    ("Nam", "gender_male"),
+    ("Nữ", "gender_female"),
+    ("NU", "gender_female"),
+    ("Năm", None),                 # the year, not the gender
+    ("Nam/Nữ", None),              # one gender column
+    ("Giới tính (Nam/Nữ)", None),
+    ("Hà Nam", None),
+    ("Họ và tên Nam", None),
+])
+def test_gendered_column(header, field):
+    assert gendered_column(header) == field
+
+
+def test_gendered_columns_map_only_when_asked_for():
+    headers = ["Họ và tên", "Ngày sinh Nam", "Ngày sinh Nữ"]
+    assert map_headers(headers, (*F.PERSON_FIELDS, *GENDERED_FIELDS)) == {
+        "Họ và tên": "full_name", "Ngày sinh Nam": "birth_date_male", "Ngày sinh Nữ": "birth_date_female"}
+    assert map_headers(headers, F.PERSON_FIELDS) == {"Họ và tên": "full_name"}

@@ -68,3 +68,16 @@ def test_several_problems_on_one_row_are_all_listed():
     valid, failures = split_valid("vaccination", records, AS_OF)
     assert valid.is_empty()
     assert sorted(failures["check"].to_list()) == ["birth_date_not_future", "name_length"]
+
+
+@pytest.mark.parametrize(("change", "check"), [
+    ({"birth_date": None, "problem_birth_date": "both the Nam and the Nữ column are filled",
+      "raw_birth_date": "Nam: 1990; Nữ: 1990"}, "birth_date_both_columns"),
+    ({"gender": None, "problem_gender": "both the Nam and the Nữ column are filled", "raw_gender": None},
+     "gender_both_columns"),
+])
+def test_a_value_in_both_nam_and_nu_columns_is_rejected_with_its_own_reason(change, check):
+    valid, failures = split_valid("union_membership", frame(rows=[change]), AS_OF)
+    assert valid.is_empty()
+    assert failures["check"].to_list() == [check]
+    assert failures["message"].item() == CHECK_MESSAGES[check][1]

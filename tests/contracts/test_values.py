@@ -272,3 +272,75 @@ def test_parsers_take_expressions():
     frame = pl.DataFrame({"a": [" 79089012345 "]})
     got = frame.select(parse_id(pl.col("a").str.strip_chars()).struct.field("digits")).item()
     assert got == "079089012345"
+
+
+# ---------------------------------------------------------------- "Nam" | "Nữ" column pairs
+
+from contracts.values import (  # noqa: E402
+    PROBLEM_BOTH_COLUMNS,
+    date_from_gender_columns,
+    gender_from_ticks,
+    looks_like_ticks,
+)
+
+
+def pair(expr: pl.Expr, male: str | None, female: str | None):
+    frame = pl.DataFrame({"m": [male], "f": [female]}, schema={"m": pl.String, "f": pl.String})
+    return frame.select(expr).item()
+
+
+@pytest.mark.parametrize(("male", "female", "gender", "problem"), [
+    ("x", None, "M", None),
+    (None, "X", "F", None),
+    ("✓", " ", "M", None),
+    ("1", "0", "M", None),
+    ("", "v", "F", None),
+    (None, None, None, None),
+    ("-", "không", None, None),
+    ("x", "x", None, PROBLEM_BOTH_COLUMNS),
+])
+def test_gender_from_ticks(male, female, gender, problem):
+    assert pair(gender_from_ticks("m", "f"), male, female) == {"gender": gender, "problem": problem}
+
+
+@pytest.mark.parametrize(("male", "female", "expected"), [
+    ("04/05/1990", None, {"text": "04/05/1990", "gender": "M", "problem": None}),
+    (None, " 1942 ", {"text": "1942", "gender": "F", "problem": None}),
+    (None, None, {"text": None, "gender": None, "problem": None}),
+    ("1942", "1942", {"text": None, "gender": None, "problem": PROBLEM_BOTH_COLUMNS}),
+])
+def test_date_from_gender_columns(male, female, expected):
+    assert pair(date_from_gender_columns("m", "f"), male, female) == expected
+
+
+@pytest.mark.parametrize(("values", "ticks"), [
+    (["x", None, "X", ""], True),
+    (["✓", "1"], True),
+    ([None, None], True),
+    (["04/05/1990", None], False),
+    (["x", "1942"], False),
+])
+def test_looks_like_ticks(values, ticks):
+    assert looks_like_ticks(pl.Series(values, dtype=pl.String)) is ticks
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dates(dt.date(1900, 3, 1), dt.date(2100, 12, 31)), st.booleans())
+def test_a_date_in_either_column_parses_back_with_its_gender(day, female):
+    text = day.strftime("%d/%m/%Y")
+    frame = pl.DataFrame({"m": [None if female else text], "f": [text if female else None]},
+                         schema={"m": pl.String, "f": pl.String})
+    got = frame.select(date_from_gender_columns("m", "f").alias("p")).select(
+        parse_date(pl.col("p").struct.field("text")).struct.field("date"), pl.col("p").struct.field("gender")).row(0)
+    assert got == (day, "F" if female else "M")
+
+
+@given(st.dates(dt.date(1927, 5, 19), dt.date(2119, 1, 1)))  # serials 10000-80000 (4 digits could be a year)
+def test_excel_serials_parse_back(day):
+    serial = (day - dt.date(1899, 12, 30)).days
+    assert one(parse_date("x"), str(serial)) == {"date": day, "precision": "day", "problem": None, "ambiguous": False}
+
+
+@given(st.from_regex(r"[1-9][0-9]{7}", fullmatch=True))
+def test_a_cmnd_that_lost_its_zero_is_repaired(digits):
+    assert one(parse_id("x"), digits) == {"digits": "0" + digits, "kind": "old_id", "repaired": True, "problem": None}

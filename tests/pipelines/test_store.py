@@ -1,5 +1,6 @@
 """The DuckDB store: public tables exist, a run is written whole or not at all."""
 
+from dataclasses import replace
 from datetime import datetime
 
 import duckdb
@@ -24,14 +25,15 @@ def test_tables_and_columns_follow_the_contract(tmp_path):
         cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
         assert cols == table_columns(table)
     assert table_columns("record_outcomes") == [
-        "run_id", "sector", "source_file", "source_row", "outcome", "residency_id", "match_probability", "match_method"]
+        "run_id", "sector", "source_file", "source_row", "outcome", "residency_id", "match_probability", "match_method",
+        "commune_code"]
     con.close()
 
 
 def test_write_run_appends_rows_with_run_id(tmp_path):
     db = tmp_path / "d.duckdb"
     write_run(db, run("r1"))
-    write_run(db, run("r2"))
+    write_run(db, replace(run("r2"), period="2026-12"))  # the same period again replaces it (test_reruns.py)
     con = duckdb.connect(str(db))
     assert con.execute("SELECT run_id, source_row FROM record_outcomes ORDER BY run_id").fetchall() == [("r1", 2), ("r2", 2)]
     assert con.execute("SELECT count(*) FROM runs").fetchone() == (2,)

@@ -1,0 +1,107 @@
+"""Match quality against the generator's ground truth, per sector and per error type.
+
+    .venv/bin/python bench/quality.py --residents 20000 100000 [--method deterministic] [--seed 1]
+
+For each size: generate the commune once (bench/out/data/, CSV only), run the real stages
+(ingest → validate → sector_records → matchers.link) without Prefect, and score every row of
+every sector file against ground_truth.csv:
+
+- precision = rows matched to their true resident / rows matched (non-residents included);
+- recall = rows matched to their true resident / rows of people in the extract (rows the
+  generator made invalid on purpose, ``invalid_*``, are left out: a contract rejects them);
+- non-residents: the share matched (must be ~0), sent to review, left unmatched — all of them,
+  those sharing a resident's (folded) name, and those sharing name *and* birth date;
+- recall per error code (``errors`` in ground_truth.csv).
+
+Prints Markdown tables and writes bench/out/quality_<method>_r<N>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import polars as pl
+
+import _common as C
+from matchers import LinkSettings, link
+from sample_data.generate import SECTORS
+
+SECTOR_COLUMNS = [
+    ("sector", "sector", ""), ("rows", "rows", ""), ("residents", "in extract", ""),
+    ("non_residents", "not in extract", ""), ("rejected", "rejected", ""), ("matched", "matched", ""),
+    ("review", "review", ""), ("unmatched", "unmatched", ""), ("wrong_resident", "wrong resident", ""),
+    ("non_resident_matched", "non-res. matched", ""), ("precision", "precision", ".4f"),
+    ("recall", "recall", ".4f"), ("f1", "F1", ".4f"),
+]
+NONRES_COLUMNS = [
+    ("kind", "non-resident rows", ""), ("rows", "rows", ""), ("matched", "matched", ".3f"),
+    ("review", "review", ".3f"), ("unmatched", "unmatched", ".3f"),
+]
+ERROR_COLUMNS = [
+    ("code", "error code", ""), ("rows", "rows", ""), ("recall", "recall", ".4f"),
+    ("review", "review", ".3f"), ("review_right", "review (right person)", ".3f"),
+    ("wrong", "wrong match", ".4f"), ("unmatched", "unmatched", ".3f"), ("rejected", "rejected", ".3f"),
+]
+
+
+def run(residents: int, seed: int, method: str) -> dict:
+    data = C.dataset(residents, seed)
+    t0 = time.perf_counter()
+    loaded = C.load(data)
+    t_load = time.perf_counter() - t0
+    settings = LinkSettings(method=method)
+    rows, match_seconds = [], {}
+    for sector in SECTORS:
+        t = time.perf_counter()
+        best = link(loaded.records[sector], loaded.residents, settings).best
+        match_seconds[sector] = time.perf_counter() - t
+        rows.append(C.outcomes(sector, loaded.files[sector], loaded.records[sector], best))
+    outcome_rows = pl.concat(rows, how="vertical_relaxed")
+    truth = C.read_truth(data)
+    classes = C.namesake_classes(loaded.records, loaded.residents)
+    result = C.score(outcome_rows, truth, classes)
+    return {
+        "residents": residents, "seed": seed, "method": method, "data": str(data),
+        "sector_rows": {s: loaded.records[s].height for s in SECTORS},
+        "seconds": {"ingest_validate": t_load, "match": match_seconds, "match_total": sum(match_seconds.values())},
+        "peak_rss_mb": C.peak_rss_mb(), "machine": C.machine(), **result,
+    }
+
+
+def report(r: dict) -> str:
+    out = [f"## Quality — {r['residents']:,} residents, seed {r['seed']}, method {r['method']!r}", ""]
+    out += [C.table(r["sectors"], SECTOR_COLUMNS), ""]
+    allrows = [x for x in r["non_residents"] if x["sector"] == "ALL"]
+    out += ["Non-resident rows (namesakes: same folded name; with birth date: also the same date):", "",
+            C.table(allrows, NONRES_COLUMNS), ""]
+    per = [x for x in r["non_residents"] if x["sector"] != "ALL"
+           and x["kind"] in ("… sharing a resident's name", "… sharing name and birth date")]
+    if per:
+        out += ["Namesake non-residents matched, per sector:", "",
+                C.table([{**x, "kind": f"{x['sector']}: {x['kind'][2:]}"} for x in per], NONRES_COLUMNS), ""]
+    out += ["Recall per error type (rows of people in the extract):", "",
+            C.table(r["error_types"], ERROR_COLUMNS), ""]
+    s = r["seconds"]
+    out += [f"ingest+validate {s['ingest_validate']:.1f} s, match {s['match_total']:.1f} s, "
+            f"peak RSS {r['peak_rss_mb']:.0f} MB", ""]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--residents", type=int, nargs="+", default=[20_000, 100_000])
+    ap.add_argument("--seed", type=int, default=C.DEFAULT_SEED)
+    ap.add_argument("--method", default=C.default_method(),
+                    help="matchers.LinkSettings method (default: LinkSettings().method = %(default)s)")
+    a = ap.parse_args(argv)
+    for n in a.residents:
+        r = run(n, a.seed, a.method)
+        print(report(r), flush=True)
+        path = C.write_json(f"quality_{a.method}_r{n}.json", r)
+        print(f"→ {path}\n", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
