@@ -45,13 +45,13 @@ import glob
 import os
 import re
 import string
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from contracts import fields as F
 from contracts.errors import ConfigError
+from pipelines._toml import read_toml
 
 DEFAULT_CRON = "0 2 5 * *"  # 02:00 on the 5th, ahead of the 8th–12th reporting deadlines
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -215,14 +215,7 @@ def load_config(path: str | Path) -> Deployment:
     """Read and check a deployment file; ConfigError with the file, the key and the reason."""
     path = Path(path)
     check = _Checker(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path.name}: configuration file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path.name}: cannot read the configuration ({type(err).__name__})") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path.name}: not valid TOML ({err})") from None
+    raw = read_toml(path, path.name, "configuration file")
     check.table(raw, "", _TOP_KEYS, {"db", "out", "communes"})
 
     name = check.text(raw.get("name", path.stem), "name")

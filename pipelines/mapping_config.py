@@ -14,7 +14,6 @@ or when it matches the path as given or the file name as a glob (``*``, ``?``, `
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import replace
 from fnmatch import fnmatch
 from pathlib import Path
@@ -24,6 +23,7 @@ from contracts.errors import ConfigError
 from contracts.headers import GENDERED_FIELDS, HEADER_SYNONYMS
 from pipelines.encodings import normalize_encoding_name
 from pipelines.ingest import SourceFile
+from pipelines._toml import read_toml
 
 KNOWN_FIELDS: frozenset[str] = frozenset(
     {*F.PERSON_FIELDS, *(f for fs in F.SECTOR_FIELDS.values() for f in fs), *HEADER_SYNONYMS, *GENDERED_FIELDS}
@@ -59,14 +59,7 @@ def load_mapping(path: str | Path) -> list[tuple[str, dict[str, str]]]:
     """A mapping file → [(path pattern, {header: field})], in file order; ConfigError if invalid."""
     path = Path(path)
     name = path.name
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ConfigError(f"--mapping {name}: file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"--mapping {name}: cannot read the file ({type(err).__name__})") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"--mapping {name}: not valid TOML ({err})") from None
+    data = read_toml(path, f"--mapping {name}")
     unknown = set(data) - {"sources"}
     if unknown:
         raise ConfigError(f"--mapping {name}: unknown section(s) {sorted(unknown)}; expected [sources.\"PATH\"] tables")
