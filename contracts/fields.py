@@ -20,6 +20,11 @@ SECTORS: tuple[str, ...] = (
 )
 RESIDENCY = "residency"
 
+# Lists where a person normally appears once (vaccination has a row per dose, civil status a row
+# per event, union membership a row per organisation): a second row for the same resident there
+# is a duplicate or a namesake.
+ONE_ROW_PER_PERSON: tuple[str, ...] = ("social_protection", "social_insurance")
+
 PERSON_ID = "person_id"
 OLD_ID = "old_id"
 FULL_NAME = "full_name"

@@ -19,8 +19,14 @@ BEST_SCHEMA = {
 
 
 def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: float, review_threshold: float,
-           min_margin: float, id_equal_gamma: int, id_typo_gamma: int, old_id_gamma: int) -> pl.DataFrame:
-    """One row per record of ``records`` (``record_key``, ``id_orphan``) from its scored candidate pairs."""
+           min_margin: float, id_equal_gamma: int, id_typo_gamma: int, old_id_gamma: int,
+           one_row_per_person: bool = False) -> pl.DataFrame:
+    """One row per record of ``records`` (``record_key``, ``id_orphan``) from its scored candidate pairs.
+
+    With ``one_row_per_person`` (a membership or allowance list), a row matched without its ID to
+    a resident that another row of the list already claims by ID is a review case: a duplicate,
+    or a namesake who is not in the extract.
+    """
     ranked = scored.sort([RECORD, "match_weight"], descending=[False, True])
     best = ranked.group_by(RECORD, maintain_order=True).agg(
         pl.col("person_id_r").first().alias("candidate"),
@@ -44,7 +50,17 @@ def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: floa
         .when(pl.col("gamma_id") == old_id_gamma).then(pl.lit("old_id"))
         .otherwise(pl.lit("probabilistic"))
     )
-    return frame.with_columns(outcome.alias("outcome")).select(
+    frame = frame.with_columns(outcome.alias("outcome"))
+    if one_row_per_person:
+        by_id = (pl.col("outcome") == "matched") & (pl.col("gamma_id") == id_equal_gamma)
+        claimed = frame.filter(by_id).select(pl.col("candidate").alias("_claimed")).unique()
+        frame = frame.join(claimed, left_on="candidate", right_on="_claimed", how="left", maintain_order="left",
+                           coalesce=False).with_columns(
+            pl.when((pl.col("outcome") == "matched") & (pl.col("gamma_id") != id_equal_gamma).fill_null(True)
+                    & pl.col("_claimed").is_not_null())
+            .then(pl.lit("review")).otherwise(pl.col("outcome")).alias("outcome")
+        )
+    return frame.select(
         pl.col(RECORD),
         pl.when(pl.col("outcome") != "unmatched").then(pl.col("candidate")).alias("residency_id"),
         pl.col("outcome"),

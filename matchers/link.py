@@ -60,6 +60,7 @@ class LinkSettings:
     max_pairs_per_rule: int = 50_000_000
     u_sample: int = 300_000
     train_sample: int = 50_000
+    one_row_per_person: bool = False  # True for lists where a person appears once (not vaccination doses)
     em_iterations: int = 50
     seed: int = 6
 
@@ -287,6 +288,7 @@ def _decide_args(settings: LinkSettings, comparisons: tuple[Comparison, ...]) ->
         min_margin=settings.min_margin, id_equal_gamma=_gamma_of(id_c, "personal ID equal"),
         id_typo_gamma=_gamma_of(id_c, "personal ID one edit or transposition apart"),
         old_id_gamma=_gamma_of(id_c, "old ID (CMND) equal"),
+        one_row_per_person=settings.one_row_per_person,
     )
 
 

@@ -7,7 +7,7 @@ memory (``persist_result=False``) because they hold personal data.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -94,6 +94,7 @@ def match_task(sector: str, files: list[FileResult], residents: pl.DataFrame, se
                decisions: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(records, matches with the analysts' review decisions applied, match_evidence rows)."""
     records = sector_records(files)
+    settings = replace(settings, one_row_per_person=sector in F.ONE_ROW_PER_PERSON)
     matches, evidence = match_with_reviews(records, residents, settings, decisions)
     get_run_logger().info("%s: %d rows matched", sector, records.height)
     progress.advance(sector, "match")
