@@ -31,5 +31,9 @@ test: $(STAMP)
 sample: $(STAMP)
 	$(VENV)/bin/python -m sample_data.generate --residents 3000 --seed 6 --out sample_data/commune
 
+bench: $(STAMP)   ## quality at 20k/100k and speed at 100k/1M (Splink side by side: see bench/README.md)
+	$(VENV)/bin/python bench/quality.py --residents 20000 100000
+	$(VENV)/bin/python bench/speed.py --residents 100000 1000000
+
 clean:
 	rm -rf $(VENV) doisoat-demo doisoat-ops

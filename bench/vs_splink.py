@@ -132,7 +132,8 @@ def worker(tool: str, prepared: Path, result: Path | None, method: str, max_pair
         best, info = worker_splink(prepared, max_pairs_per_rule, threads, u_max_pairs)
     out = result or prepared / (f"best_doisoat_{method}.parquet" if tool == "doisoat" else "best_splink.parquet")
     best.write_parquet(out)
-    info.update({"tool": tool, "method": method if tool == "doisoat" else None, "result": str(out), "process_seconds": time.perf_counter() - T_START,
+    info.update({"tool": tool, "method": method if tool == "doisoat" else None, "result": str(out),
+                 "process_seconds": time.perf_counter() - T_START,
                  "process_peak_rss_mb": max(info["load_peak_rss_mb"], C.peak_rss_mb())})
     print(json.dumps(info, default=str))
 
