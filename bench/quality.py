@@ -26,6 +26,7 @@ import polars as pl
 
 import _common as C
 from matchers import LinkSettings, link
+from pipelines.stages import sector_settings
 from sample_data.generate import SECTORS
 
 SECTOR_COLUMNS = [
@@ -55,7 +56,7 @@ def run(residents: int, seed: int, method: str) -> dict:
     rows, match_seconds = [], {}
     for sector in SECTORS:
         t = time.perf_counter()
-        best = link(loaded.records[sector], loaded.residents, settings).best
+        best = link(loaded.records[sector], loaded.residents, sector_settings(settings, sector)).best
         match_seconds[sector] = time.perf_counter() - t
         rows.append(C.outcomes(sector, loaded.files[sector], loaded.records[sector], best))
     outcome_rows = pl.concat(rows, how="vertical_relaxed")

@@ -24,6 +24,7 @@ import time
 
 import _common as C
 from matchers import LinkSettings, link
+from pipelines.stages import sector_settings
 from sample_data.generate import SECTORS
 
 
@@ -54,7 +55,7 @@ def child(residents: int, seed: int, method: str, reconcile: bool) -> dict:
     matches = {}
     for sector in SECTORS:
         t = time.perf_counter()
-        matches[sector] = link(loaded.records[sector], residents_frame, settings).best
+        matches[sector] = link(loaded.records[sector], residents_frame, sector_settings(settings, sector)).best
         stages["match"][sector] = time.perf_counter() - t
     peaks["match"] = C.peak_rss_mb()
     t_matched = time.perf_counter()

@@ -53,6 +53,7 @@ def worker_doisoat(prepared: Path, method: str) -> tuple[pl.DataFrame, dict]:
     import importlib
 
     from matchers import LinkSettings, link
+    from pipelines.stages import sector_settings
 
     residents, records = _read_prepared(prepared)
     load_peak = C.peak_rss_mb()
@@ -60,15 +61,15 @@ def worker_doisoat(prepared: Path, method: str) -> tuple[pl.DataFrame, dict]:
     t0 = time.perf_counter()
     settings = LinkSettings(method=method)
     seconds: dict[str, float] = {}
-    prepare = getattr(importlib.import_module("matchers.link"), "prepare_residents", None)
-    if prepare is not None and method != "deterministic":
+    prepare = importlib.import_module("matchers.link").prepare_residents
+    if method != "deterministic":
         t = time.perf_counter()
         residents = prepare(residents)
         seconds["prepare_residents"] = time.perf_counter() - t
     parts = []
     for s in SECTORS:
         t = time.perf_counter()
-        best = link(records[s], residents, settings).best
+        best = link(records[s], residents, sector_settings(settings, s)).best
         seconds[s] = time.perf_counter() - t
         parts.append(best.select("record_key", "residency_id", "outcome", "match_probability", "match_method")
                      .with_columns(pl.lit(s).alias("sector")))

@@ -31,7 +31,7 @@ from pipelines.runlock import exclusive_run
 from pipelines.stages import (
     cross_sector_stage,
     FileResult, SectorResult, ingest_stage, period_end, reconcile_stage,
-    residency_outcomes, sector_records, validate_stage,
+    residency_outcomes, sector_records, sector_settings, validate_stage,
 )
 from pipelines.store import RunOutput, write_run
 
@@ -94,7 +94,7 @@ def match_task(sector: str, files: list[FileResult], residents: pl.DataFrame, se
                decisions: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(records, matches with the analysts' review decisions applied, match_evidence rows)."""
     records = sector_records(files)
-    settings = replace(settings, one_row_per_person=sector in F.ONE_ROW_PER_PERSON)
+    settings = sector_settings(settings, sector)
     matches, evidence = match_with_reviews(records, residents, settings, decisions)
     get_run_logger().info("%s: %d rows matched", sector, records.height)
     progress.advance(sector, "match")

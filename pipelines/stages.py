@@ -123,6 +123,11 @@ def sector_records(files: list[FileResult]) -> pl.DataFrame:
     return pl.concat(frames, how="diagonal_relaxed").with_row_index(KEY)
 
 
+def sector_settings(settings: LinkSettings, sector: str) -> LinkSettings:
+    """The matcher settings for one sector's list (one row per person, or several)."""
+    return replace(settings, one_row_per_person=sector in F.ONE_ROW_PER_PERSON)
+
+
 def match_stage(records: pl.DataFrame, residents: pl.DataFrame, settings: LinkSettings) -> pl.DataFrame:
     """Per valid record: record_key, residency_id, outcome, match_probability, match_method."""
     if records.is_empty():
