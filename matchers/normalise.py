@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from contracts.values import id_birth_year, id_is_female
+
 __all__ = [
     "COMPOUND_SURNAMES",
     "canonical_name",
@@ -257,19 +259,6 @@ def telex_folded(col: str | pl.Expr, *, is_folded: bool = False) -> pl.Expr:
     return names.map_batches(_undo_telex, return_dtype=pl.String, is_elementwise=True)
 
 
-_ID_GENDER = {str(d): "F" if d % 2 else "M" for d in range(10)}
-
-
 def id_gender(col: str | pl.Expr) -> pl.Expr:
     """Gender from a 12-digit personal ID (4th digit odd → "F", even → "M"); else null."""
-    return (
-        _expr(col)
-        .str.extract(r"^\d{3}(\d)\d{8}$", 1)
-        .replace_strict(_ID_GENDER, default=None, return_dtype=pl.String)
-    )
-
-
-def id_birth_year(col: str | pl.Expr) -> pl.Expr:
-    """Birth year from a 12-digit personal ID: 1900 + (d4 // 2) * 100 + d5d6; else null."""
-    d4_yy = _expr(col).str.extract(r"^\d{3}(\d{3})\d{6}$", 1).cast(pl.Int32)
-    return 1900 + (d4_yy // 200) * 100 + d4_yy % 100
+    return id_is_female(_expr(col)).replace_strict({True: "F", False: "M"}, default=None, return_dtype=pl.String)

@@ -162,7 +162,7 @@ def run_without_prefect(folder: Path, period: str = "2026-11", method: str | Non
             if f.failures is not None and f.failures.height:
                 rejected.append(f.failures.select(pl.lit(sector).alias("sector"), F.SOURCE_FILE, F.SOURCE_ROW))
         recs = sector_records(files)
-        matches = match_stage(recs, residents, settings)
+        matches = match_stage(sector, recs, residents, settings)
         records[sector], rows[sector] = recs, sector_rows(recs, matches)
         per_sector[sector] = reconcile_stage(sector, files, recs, matches, residents).discrepancies
     for sector, extra in cross_sector_findings(rows, residents).items():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import re
 import zipfile
@@ -49,6 +50,18 @@ class Grid:
     sheet: str | None = None
     merges: tuple[Merge, ...] = ()
     hidden: bool = False
+
+
+def file_sha256(path: Path) -> str | None:
+    """SHA-256 of a file's bytes (hex), read in 1 MiB chunks; None when it cannot be read."""
+    try:
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+    except OSError:
+        return None
 
 
 def read_grid(path: Path, *, encoding: str | None = None, sheet: str | None = None) -> Grid:

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import polars as pl
 from contracts.errors import DoisoatError, InputFileError
 from matchers.normalise import folded
 from pipelines.correction_lists import KEY_HEADER, LIST_SHEET, META_SHEET, REASON_HEADER, RESPONSE_HEADER
+from pipelines.readers import file_sha256
 from pipelines.store import connect
 
 RESPONSE_CODES = {"da sua": "fixed", "khong sua": "declined", "khong xac dinh": "unknown"}
@@ -88,10 +88,6 @@ def read_response_file(path: Path) -> tuple[pl.DataFrame, int]:
     return body.filter(pl.col("response").is_not_null()).select(list(_RESPONSE_SCHEMA)), unreadable
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def _meta_run_id(path: Path) -> str | None:
     try:
         meta = pl.read_excel(path, sheet_name=META_SHEET, has_header=False, infer_schema_length=0)
@@ -113,7 +109,7 @@ def record_responses(db: Path, paths: list[Path]) -> ResponseSummary:
         summary.files += 1
         summary.unreadable_answers += unreadable
         batches.append(answers.with_columns(
-            pl.lit(path.name).alias("response_file"), pl.lit(_sha256(path)).alias("response_sha256"),
+            pl.lit(path.name).alias("response_file"), pl.lit(file_sha256(path)).alias("response_sha256"),
             pl.lit(_meta_run_id(path)).alias("list_run_id"),
         ))
     answers = pl.concat(batches) if batches else pl.DataFrame(schema=_RESPONSE_SCHEMA)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -20,6 +19,7 @@ from contracts.schemas import CHECK_MESSAGES, split_valid
 from matchers import LinkSettings, link
 from matchers.deterministic import KEY, RESULT_SCHEMA
 from pipelines.ingest import Ingested, SourceFile, ingest_file
+from pipelines.readers import file_sha256
 from pipelines.reconcile import COLUMNS as FINDING_COLUMNS
 from pipelines.reconcile import (
     commune_codes, cross_sector_findings, discrepancies, empty_findings, finish_findings, sector_rows,
@@ -71,20 +71,9 @@ def period_end(period: str) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _sha256(path) -> str | None:
-    try:
-        digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        return digest.hexdigest()
-    except OSError:
-        return None
-
-
 def ingest_stage(src: SourceFile) -> FileResult:
     """Read one file; an unusable file gives a FileResult with a one-line ``error``."""
-    sha = _sha256(src.path)
+    sha = file_sha256(src.path)
     try:
         return FileResult(src, sha, ingested=ingest_file(src))
     except DoisoatError as err:
@@ -128,11 +117,12 @@ def sector_settings(settings: LinkSettings, sector: str) -> LinkSettings:
     return replace(settings, one_row_per_person=sector in F.ONE_ROW_PER_PERSON)
 
 
-def match_stage(records: pl.DataFrame, residents: pl.DataFrame, settings: LinkSettings) -> pl.DataFrame:
-    """Per valid record: record_key, residency_id, outcome, match_probability, match_method."""
+def match_stage(sector: str, records: pl.DataFrame, residents, settings: LinkSettings) -> pl.DataFrame:
+    """Per valid record of one sector: record_key, residency_id, outcome, match_probability,
+    match_method (with the sector's own settings, see ``sector_settings``)."""
     if records.is_empty():
         return pl.DataFrame(schema=RESULT_SCHEMA)
-    return link(records, residents, settings).best
+    return link(records, residents, sector_settings(settings, sector)).best
 
 
 def reconcile_stage(sector: str, files: list[FileResult], records: pl.DataFrame,
