@@ -20,9 +20,8 @@ from pathlib import Path
 import polars as pl
 
 from contracts import fields as F
-from matchers import LinkSettings
-from matchers.deterministic import KEY
-from matchers.normalise import folded
+from contracts.fields import RECORD_KEY
+from matchers import LinkSettings, folded
 from pipelines.ingest import SourceFile
 from pipelines.stages import FileResult, ingest_stage, sector_records, validate_stage
 from sample_data.generate import REF_DATE, SECTORS
@@ -175,10 +174,10 @@ def load(data_dir: Path, sectors: tuple[str, ...] = SECTORS, *, track_peaks: boo
 def outcomes(sector: str, loaded_files: FileResult | None, records: pl.DataFrame, best: pl.DataFrame) -> pl.DataFrame:
     """One row per data row of the sector file: file_name, source_row, outcome, residency_id,
     match_probability, match_method (rejected rows included, as the pipeline records them)."""
-    valid = records.select(KEY, F.SOURCE_FILE, F.SOURCE_ROW).join(
-        best.select(KEY, "outcome", "residency_id", "match_probability", "match_method"),
-        on=KEY, how="left", maintain_order="left",
-    ).with_columns(pl.col("outcome").fill_null("unmatched")).drop(KEY)
+    valid = records.select(RECORD_KEY, F.SOURCE_FILE, F.SOURCE_ROW).join(
+        best.select(RECORD_KEY, "outcome", "residency_id", "match_probability", "match_method"),
+        on=RECORD_KEY, how="left", maintain_order="left",
+    ).with_columns(pl.col("outcome").fill_null("unmatched")).drop(RECORD_KEY)
     parts = [valid]
     if loaded_files is not None and loaded_files.failures is not None and loaded_files.failures.height:
         parts.append(loaded_files.failures.select(F.SOURCE_FILE, F.SOURCE_ROW).unique().with_columns(

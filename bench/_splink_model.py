@@ -42,7 +42,7 @@ import duckdb
 import polars as pl
 
 from contracts import fields as F
-from matchers.normalise import canonical_name, folded, given_name, surname
+from matchers import canonical_name, folded, given_name, surname
 
 MATCH_THRESHOLD = 0.9
 REVIEW_THRESHOLD = 0.5

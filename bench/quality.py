@@ -22,9 +22,9 @@ import argparse
 import sys
 import time
 
+import _common as C
 import polars as pl
 
-import _common as C
 from matchers import LinkSettings, link
 from pipelines.stages import sector_settings
 from sample_data.generate import SECTORS

@@ -23,6 +23,7 @@ import sys
 import time
 
 import _common as C
+
 from matchers import LinkSettings, link
 from pipelines.stages import sector_settings
 from sample_data.generate import SECTORS

@@ -33,9 +33,9 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import _common as C  # noqa: E402
 import polars as pl  # noqa: E402
 
-import _common as C  # noqa: E402
 from contracts import fields as F  # noqa: E402
 from sample_data.generate import SECTORS  # noqa: E402
 
@@ -81,9 +81,8 @@ def worker_doisoat(prepared: Path, method: str) -> tuple[pl.DataFrame, dict]:
 
 def worker_splink(prepared: Path, max_pairs_per_rule: int | None, threads: int | None,
                   u_max_pairs: float | None) -> tuple[pl.DataFrame, dict]:
-    import splink
-
     import _splink_model as M
+    import splink
 
     max_pairs_per_rule = max_pairs_per_rule or M.MAX_PAIRS_PER_RULE
     u_max_pairs = u_max_pairs or M.U_MAX_PAIRS

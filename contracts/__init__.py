@@ -1,8 +1,23 @@
-"""Canonical fields, header synonyms, value parsers and pandera contracts (no I/O, no Prefect)."""
+"""The face of ``contracts``: canonical fields, header synonyms, value parsers, pandera contracts
+and soft rules (no I/O, no Prefect).
 
+- fields: canonical field names, sectors, ``RECORD_KEY``, ``SECTOR_DATE_FIELDS`` (``contracts.fields``).
+- headers: Vietnamese header synonyms per field and header matching.
+- values: parsers for IDs, names, dates, gender and amounts as offices type them.
+- schemas: one pandera contract per source; ``split_valid`` separates the rows that fail it.
+- rules: soft checks that become findings, not rejections.
+- errors: ``DoisoatError`` and its kinds.
+"""
+
+from contracts import fields
 from contracts.errors import ConfigError, DoisoatError, InputFileError
 from contracts.headers import (
-    GENDERED_FIELDS, HEADER_SYNONYMS, closest_headers, gendered_column, header_key, map_headers,
+    GENDERED_FIELDS,
+    HEADER_SYNONYMS,
+    closest_headers,
+    gendered_column,
+    header_key,
+    map_headers,
 )
 from contracts.rules import soft_findings
 from contracts.schemas import CHECK_MESSAGES, source_schema, split_valid
@@ -13,6 +28,7 @@ from contracts.values import (
     id_birth_year,
     id_is_female,
     id_province,
+    looks_like_ticks,
     parse_amount,
     parse_date,
     parse_gender,
@@ -22,6 +38,6 @@ from contracts.values import (
 __all__ = [
     "CHECK_MESSAGES", "ConfigError", "DoisoatError", "GENDERED_FIELDS", "HEADER_SYNONYMS", "InputFileError",
     "clean_name", "closest_headers", "date_from_gender_columns", "gender_from_ticks", "gendered_column",
-    "header_key", "id_birth_year", "id_is_female", "id_province", "map_headers", "parse_amount", "parse_date",
+    "header_key", "id_birth_year", "id_is_female", "fields", "id_province", "looks_like_ticks", "map_headers", "parse_amount", "parse_date",
     "parse_gender", "parse_id", "soft_findings", "source_schema", "split_valid",
 ]

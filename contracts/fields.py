@@ -36,6 +36,8 @@ ADDRESS = "address"
 COMMUNE_CODE = "commune_code"
 SOURCE_FILE = "source_file"
 SOURCE_ROW = "source_row"
+# The unique key of a row within one sector's stacked records (matchers and findings join on it).
+RECORD_KEY = "record_key"
 
 PRECISIONS: tuple[str, ...] = ("day", "month", "year")
 GENDERS: tuple[str, ...] = ("M", "F")
@@ -54,6 +56,10 @@ SECTOR_FIELDS: dict[str, tuple[str, ...]] = {
     "social_insurance": ("insurance_number", "health_card_number"),
     "union_membership": ("organisation", "join_date"),
 }
+
+# Dates of sector events, parsed like the birth date (with ``<field>_precision``) and checked by
+# the soft rules (not after the period, not before the birth date).
+SECTOR_DATE_FIELDS: tuple[str, ...] = ("event_date", "vaccination_date", "allowance_start", "join_date")
 
 # Fields a source must have a column for, or the file is refused with a clear message.
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -16,7 +16,7 @@ known here). Rules:
   under 25 (low: suspicious, not impossible).
 
 Ages respect the birth date's precision: a year-only date is only "too young" when even 1 January
-of that year is too young. ``FINDING_TEXT_VI`` words each kind for the officer's correction list.
+of that year is too young. The officer's wording of each kind is in ``pipelines.findings.catalog``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from contracts.values import id_birth_year, id_is_female, id_province
 
 COLUMNS = (F.SOURCE_FILE, F.SOURCE_ROW, "field", "kind", "sector_value", "residency_value",
            "suggested_value", "severity")
-SECTOR_DATE_FIELDS = ("event_date", "vaccination_date", "allowance_start", "join_date")
 
 # 3-digit prefixes of personal IDs: "0" + the GSO code of the province of birth registration
 # (DOMAIN.md). Births registered abroad have other codes; those rows get a low finding.
@@ -50,31 +49,6 @@ DOAN_AGES = (16, 35)
 NCT_MIN_AGE = 55
 PHU_NU_MIN_AGE = 18
 CCB_MIN_AGE = 25
-
-FINDING_TEXT_VI: dict[str, tuple[str, str]] = {
-    "id_inconsistent_birth_year": (
-        "Năm sinh trong số định danh (chữ số thứ 4–6) khác năm sinh ghi trên dòng",
-        "Kiểm tra số định danh và ngày sinh theo thẻ CCCD"),
-    "id_inconsistent_gender": (
-        "Giới tính trong số định danh (chữ số thứ 4) khác giới tính ghi trên dòng",
-        "Kiểm tra số định danh và giới tính theo thẻ CCCD"),
-    "id_unknown_province": (
-        "Ba chữ số đầu của số định danh không phải mã tỉnh nơi đăng ký khai sinh",
-        "Kiểm tra số định danh theo thẻ CCCD"),
-    "unreadable": ("Ngày ghi trên dòng không đọc được", "Ghi lại ngày theo dạng ngày/tháng/năm"),
-    "in_future": ("Ngày ghi trên dòng sau kỳ đối soát", "Kiểm tra và sửa ngày"),
-    "before_birth": ("Ngày ghi trên dòng trước ngày sinh", "Kiểm tra ngày sinh và ngày này"),
-    "below_social_pension_age": (
-        "Chưa đủ tuổi hưởng trợ cấp người cao tuổi/hưu trí xã hội theo ngày sinh trên dòng",
-        "Kiểm tra ngày sinh và điều kiện hưởng"),
-    "below_membership_age": (
-        "Chưa đủ tuổi kết nạp theo điều lệ của tổ chức", "Kiểm tra ngày sinh và tên tổ chức"),
-    "above_membership_age": (
-        "Quá tuổi đoàn viên (trên 35 tuổi)", "Kiểm tra ngày sinh; nếu đúng, làm thủ tục trưởng thành Đoàn"),
-    "not_eligible_gender": (
-        "Nam giới trong danh sách hội viên Hội Phụ nữ", "Kiểm tra giới tính và tên tổ chức"),
-}
-
 
 def empty_findings() -> pl.DataFrame:
     return pl.DataFrame(schema={
@@ -166,7 +140,7 @@ def soft_findings(source: str, records: pl.DataFrame, as_of: dt.date) -> pl.Data
 
 def _sector_date_findings(frame: pl.DataFrame, as_of: dt.date) -> list[pl.DataFrame]:
     out = []
-    for f in SECTOR_DATE_FIELDS:
+    for f in F.SECTOR_DATE_FIELDS:
         if f not in frame.columns or frame.schema[f] != pl.Date:
             continue
         prec = f"{f}_precision" if f"{f}_precision" in frame.columns else None
@@ -208,11 +182,3 @@ def _age_findings(source: str, frame: pl.DataFrame, as_of: dt.date) -> list[pl.D
             _finding(frame, ccb & (too_young < CCB_MIN_AGE), F.BIRTH_DATE, "below_membership_age", born, "low"),
         ]
     return []
-
-
-def with_text_vi(findings: pl.DataFrame) -> pl.DataFrame:
-    """``findings`` plus ``message_vi`` / ``action_vi`` (Vietnamese, for correction lists)."""
-    kinds = pl.DataFrame(
-        [(k, m, a) for k, (m, a) in FINDING_TEXT_VI.items()], schema=["kind", "message_vi", "action_vi"], orient="row"
-    )
-    return findings.join(kinds, on="kind", how="left", maintain_order="left")

@@ -1,9 +1,18 @@
-"""Matching sector rows to residents: normalisation, comparisons and the ``link`` façade."""
+"""Matching sector rows to residents: the face of ``matchers`` (pure functions over polars frames, no I/O).
 
-from matchers.comparisons import (
-    Comparison,
-    Level,
-    add_comparison_inputs,
+- normalise: Vietnamese names as compared (``folded``, ``canonical_name``, ``given_name``…).
+- comparison, comparison_library, comparison_inputs: ordered levels per field, built from
+  ``Level`` and ``Comparison``; ``compare`` adds one ``gamma_<name>`` column per comparison.
+- blocking, model, decide, deterministic: candidate pairs, Fellegi–Sunter training and scoring,
+  the decision per record, and the exact passes.
+- link: ``link(records, residents, settings)``, the entry point; ``prepare_residents`` once per run.
+- review: ``decide_again`` after an analyst rejected a candidate.
+"""
+
+from matchers.blocking import BlockingError, BlockingRule
+from matchers.comparison import GAMMA_ELSE, GAMMA_MISSING, Comparison, Level
+from matchers.comparison_inputs import add_comparison_inputs
+from matchers.comparison_library import (
     birth_date_comparison,
     compare,
     default_comparisons,
@@ -13,7 +22,9 @@ from matchers.comparisons import (
     name_comparison,
     place_comparison,
 )
-from matchers.link import LinkSettings, Linkage, link
+from matchers.decide import BEST_SCHEMA
+from matchers.deterministic import RESULT_SCHEMA
+from matchers.link import Linkage, LinkSettings, PreparedResidents, link, prepare_residents
 from matchers.normalise import (
     canonical_name,
     folded,
@@ -25,10 +36,13 @@ from matchers.normalise import (
     surname,
     telex_folded,
 )
+from matchers.review import decide_again
 
 __all__ = [
-    "Comparison", "Level", "LinkSettings", "Linkage", "add_comparison_inputs", "birth_date_comparison",
-    "canonical_name", "compare", "default_comparisons", "explain", "folded", "gender_comparison",
-    "gender_from_name", "given_name", "has_diacritics", "id_comparison", "link", "middle_names",
-    "name_comparison", "name_tokens", "place_comparison", "surname", "telex_folded",
+    "BEST_SCHEMA", "BlockingError", "BlockingRule", "Comparison", "GAMMA_ELSE", "GAMMA_MISSING", "Level",
+    "LinkSettings", "Linkage", "PreparedResidents", "RESULT_SCHEMA", "add_comparison_inputs",
+    "birth_date_comparison", "canonical_name", "compare", "decide_again", "default_comparisons", "explain",
+    "folded", "gender_comparison", "gender_from_name", "given_name", "has_diacritics", "id_comparison", "link",
+    "middle_names", "name_comparison", "name_tokens", "place_comparison", "prepare_residents", "surname",
+    "telex_folded",
 ]

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from contracts import DoisoatError
 from contracts import fields as F
-from contracts.errors import DoisoatError
+from contracts.fields import RECORD_KEY
 from matchers.normalise import folded, given_name, surname, telex_folded
 
-RECORD = "record_key"
 RESIDENT = "resident_key"
 
 
@@ -109,15 +109,15 @@ def candidate_pairs(records: pl.DataFrame, residents: pl.DataFrame,
         if n == 0:
             continue
         keys = list(rule.keys)
-        pairs = records.select(RECORD, *keys).drop_nulls(keys).join(
+        pairs = records.select(RECORD_KEY, *keys).drop_nulls(keys).join(
             residents.select(RESIDENT, *keys).drop_nulls(keys), on=keys, how="inner"
-        ).select(RECORD, RESIDENT, pl.lit(index, pl.Int8).alias("rule"))
+        ).select(RECORD_KEY, RESIDENT, pl.lit(index, pl.Int8).alias("rule"))
         found.append(pairs)
     if not found:
-        return pl.DataFrame(schema={RECORD: pl.UInt32, RESIDENT: pl.UInt32, "rule": pl.Int8})
+        return pl.DataFrame(schema={RECORD_KEY: pl.UInt32, RESIDENT: pl.UInt32, "rule": pl.Int8})
     return (
         pl.concat(found)
-        .group_by(RECORD, RESIDENT)
+        .group_by(RECORD_KEY, RESIDENT)
         .agg(pl.col("rule").min())
-        .sort(RECORD, RESIDENT)
+        .sort(RECORD_KEY, RESIDENT)
     )

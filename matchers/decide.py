@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from matchers.blocking import RECORD
+from contracts.fields import RECORD_KEY
 
 BEST_SCHEMA = {
-    RECORD: pl.UInt32, "residency_id": pl.String, "outcome": pl.String, "match_probability": pl.Float64,
+    RECORD_KEY: pl.UInt32, "residency_id": pl.String, "outcome": pl.String, "match_probability": pl.Float64,
     "match_method": pl.String, "best_candidate_id": pl.String, "best_candidate_probability": pl.Float64,
 }
 
@@ -27,15 +27,15 @@ def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: floa
     a resident that another row of the list already claims by ID is a review case: a duplicate,
     or a namesake who is not in the extract.
     """
-    ranked = scored.sort([RECORD, "match_weight"], descending=[False, True])
-    best = ranked.group_by(RECORD, maintain_order=True).agg(
+    ranked = scored.sort([RECORD_KEY, "match_weight"], descending=[False, True])
+    best = ranked.group_by(RECORD_KEY, maintain_order=True).agg(
         pl.col("person_id_r").first().alias("candidate"),
         pl.col("match_probability").first().alias("p1"),
         pl.col("match_weight").first().alias("w1"),
         pl.col("match_weight").slice(1, 1).first().alias("w2"),
         pl.col("gamma_id").first().alias("gamma_id"),
     )
-    frame = records.select(RECORD, "id_orphan").join(best, on=RECORD, how="left", maintain_order="left")
+    frame = records.select(RECORD_KEY, "id_orphan").join(best, on=RECORD_KEY, how="left", maintain_order="left")
     margin_ok = (pl.col("w1") - pl.col("w2")).fill_null(float("inf")) >= min_margin
     orphan_capped = pl.col("id_orphan") & (pl.col("gamma_id") != id_typo_gamma)
     outcome = (
@@ -61,7 +61,7 @@ def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: floa
             .then(pl.lit("review")).otherwise(pl.col("outcome")).alias("outcome")
         )
     return frame.select(
-        pl.col(RECORD),
+        pl.col(RECORD_KEY),
         pl.when(pl.col("outcome") != "unmatched").then(pl.col("candidate")).alias("residency_id"),
         pl.col("outcome"),
         pl.when(pl.col("outcome") != "unmatched").then(pl.col("p1")).alias("match_probability"),

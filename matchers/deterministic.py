@@ -9,11 +9,11 @@ from __future__ import annotations
 import polars as pl
 
 from contracts import fields as F
+from contracts.fields import RECORD_KEY
 from matchers.normalise import folded
 
-KEY = "record_key"
 RESULT_SCHEMA = {
-    KEY: pl.UInt32, "residency_id": pl.String, "outcome": pl.String,
+    RECORD_KEY: pl.UInt32, "residency_id": pl.String, "outcome": pl.String,
     "match_probability": pl.Float64, "match_method": pl.String,
 }
 
@@ -40,7 +40,7 @@ def _agrees(precision_col: str = F.BIRTH_DATE_PRECISION) -> pl.Expr:
 
 def _result(pairs: pl.DataFrame, outcome: str, method: str, probability: float) -> pl.DataFrame:
     return pairs.select(
-        pl.col(KEY),
+        pl.col(RECORD_KEY),
         pl.col(f"{F.PERSON_ID}_r").alias("residency_id"),
         pl.lit(outcome).alias("outcome"),
         pl.lit(probability, dtype=pl.Float64).alias("match_probability"),
@@ -50,15 +50,15 @@ def _result(pairs: pl.DataFrame, outcome: str, method: str, probability: float) 
 
 def _unique_candidates(pairs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split pairs into records with exactly one candidate and records with several."""
-    counts = pairs.group_by(KEY).len()
-    single = pairs.join(counts.filter(pl.col("len") == 1).select(KEY), on=KEY, how="semi")
-    several = pairs.join(counts.filter(pl.col("len") > 1).select(KEY), on=KEY, how="semi")
+    counts = pairs.group_by(RECORD_KEY).len()
+    single = pairs.join(counts.filter(pl.col("len") == 1).select(RECORD_KEY), on=RECORD_KEY, how="semi")
+    several = pairs.join(counts.filter(pl.col("len") > 1).select(RECORD_KEY), on=RECORD_KEY, how="semi")
     return single, several
 
 
 def deterministic_passes(records: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:
     """One row per record: matched / review / unmatched, by the first pass that decides it."""
-    recs = _with_keys(records.select(KEY, F.PERSON_ID, F.OLD_ID, F.FULL_NAME, F.BIRTH_DATE, F.BIRTH_DATE_PRECISION))
+    recs = _with_keys(records.select(RECORD_KEY, F.PERSON_ID, F.OLD_ID, F.FULL_NAME, F.BIRTH_DATE, F.BIRTH_DATE_PRECISION))
     res = _with_keys(residents.select(F.PERSON_ID, F.OLD_ID, F.FULL_NAME, F.BIRTH_DATE)).rename(
         lambda c: f"{c}_r"
     )
@@ -69,7 +69,7 @@ def deterministic_passes(records: pl.DataFrame, residents: pl.DataFrame) -> pl.D
         res, left_on=F.PERSON_ID, right_on=f"{F.PERSON_ID}_r", how="inner", coalesce=False
     ).filter(_agrees())
     decided.append(_result(by_id, "matched", "person_id", 1.0))
-    open_recs = recs.join(by_id.select(KEY), on=KEY, how="anti")
+    open_recs = recs.join(by_id.select(RECORD_KEY), on=RECORD_KEY, how="anti")
 
     # 2. Old CMND equal (against the extract's CMND), and the name or the birth date agreeing.
     by_old = open_recs.filter(pl.col(F.OLD_ID).is_not_null()).join(
@@ -78,7 +78,7 @@ def deterministic_passes(records: pl.DataFrame, residents: pl.DataFrame) -> pl.D
     ).filter(_agrees())
     single, several = _unique_candidates(by_old)
     decided.append(_result(single, "matched", "old_id", 1.0))
-    open_recs = open_recs.join(single.select(KEY), on=KEY, how="anti")
+    open_recs = open_recs.join(single.select(RECORD_KEY), on=RECORD_KEY, how="anti")
 
     # 3. Folded name and full birth date equal: matched when unique, review when several.
     by_name = open_recs.filter(pl.col(F.BIRTH_DATE_PRECISION) == "day").join(
@@ -92,19 +92,19 @@ def deterministic_passes(records: pl.DataFrame, residents: pl.DataFrame) -> pl.D
     several = pl.concat([several, single.filter(own_id)])
     single = single.filter(~own_id)
     decided.append(_result(single, "matched", "name_birth_date", 0.95))
-    decided.append(_result(several.sort(KEY, f"{F.PERSON_ID}_r").unique(KEY, keep="first"), "review", "name_birth_date", 0.5))
-    open_recs = open_recs.join(by_name.select(KEY), on=KEY, how="anti")
+    decided.append(_result(several.sort(RECORD_KEY, f"{F.PERSON_ID}_r").unique(RECORD_KEY, keep="first"), "review", "name_birth_date", 0.5))
+    open_recs = open_recs.join(by_name.select(RECORD_KEY), on=RECORD_KEY, how="anti")
 
     # 4. Folded name and birth year equal where the row has only a year or month: review.
     by_year = open_recs.filter(pl.col(F.BIRTH_DATE_PRECISION).is_in(["year", "month"])).join(
         res, left_on=["_name", "_year"], right_on=["_name_r", "_year_r"], how="inner", coalesce=False,
     )
-    decided.append(_result(by_year.sort(KEY, f"{F.PERSON_ID}_r").unique(KEY, keep="first"), "review", "name_birth_year", 0.5))
+    decided.append(_result(by_year.sort(RECORD_KEY, f"{F.PERSON_ID}_r").unique(RECORD_KEY, keep="first"), "review", "name_birth_year", 0.5))
 
     result = pl.concat([d.cast(RESULT_SCHEMA) for d in decided], how="vertical")
-    rest = records.select(KEY).join(result.select(KEY), on=KEY, how="anti")
+    rest = records.select(RECORD_KEY).join(result.select(RECORD_KEY), on=RECORD_KEY, how="anti")
     unmatched = rest.with_columns(
         pl.lit(None, dtype=pl.String).alias("residency_id"), pl.lit("unmatched").alias("outcome"),
         pl.lit(None, dtype=pl.Float64).alias("match_probability"), pl.lit(None, dtype=pl.String).alias("match_method"),
     )
-    return pl.concat([result, unmatched.cast(RESULT_SCHEMA)], how="vertical").sort(KEY)
+    return pl.concat([result, unmatched.cast(RESULT_SCHEMA)], how="vertical").sort(RECORD_KEY)

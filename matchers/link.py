@@ -13,23 +13,17 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from contracts import fields as F
+from contracts.fields import RECORD_KEY
 from matchers.blocking import (
     DEFAULT_RULES,
-    RECORD,
     RESIDENT,
     BlockingRule,
     blocking_keys,
     candidate_pairs,
     key_counts,
 )
-from matchers.comparisons import (
-    GAMMA_MISSING,
-    Comparison,
-    add_comparison_inputs,
-    compare,
-    default_comparisons,
-    explain,
-)
+from matchers.comparison import GAMMA_MISSING, Comparison
+from matchers.comparison_library import compare, default_comparisons, explain
 from matchers.decide import BEST_SCHEMA, decide
 from matchers.deterministic import deterministic_passes
 from matchers.model import (
@@ -44,8 +38,8 @@ from matchers.model import (
 
 PAIR_FIELDS = (F.PERSON_ID, F.OLD_ID, F.FULL_NAME, F.BIRTH_DATE, F.BIRTH_DATE_PRECISION, F.GENDER, F.ADDRESS)
 FIELD_TYPES = {F.BIRTH_DATE: pl.Date}
-NAME_TF_LEVELS = ("exact", "equal without diacritics, one side unaccented",
-                  "equal without diacritics, diacritics differ")
+# Term-frequency columns of the pairs (declared on the levels) → the residents' key they count.
+TF_KEYS = {"tf_name": "bk_name", "tf_given": "bk_given"}
 
 
 @dataclass(frozen=True)
@@ -118,7 +112,7 @@ def prepare_residents(residents: pl.DataFrame | PreparedResidents,
 
 
 def _prepare_records(records: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:
-    frame = blocking_keys(records.select(pl.col(RECORD).cast(pl.UInt32), *_fields(records)))
+    frame = blocking_keys(records.select(pl.col(RECORD_KEY).cast(pl.UInt32), *_fields(records)))
     known = residents.select(pl.col(F.PERSON_ID).alias("bk_person_id"), pl.col(RESIDENT).alias("id_owner"))
     frame = frame.join(known.drop_nulls("bk_person_id").unique("bk_person_id"), on="bk_person_id", how="left",
                        maintain_order="left")
@@ -129,15 +123,11 @@ def _prepare_records(records: pl.DataFrame, residents: pl.DataFrame) -> pl.DataF
 
 def _pairs_frame(index: pl.DataFrame, records: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:
     """Attach both sides' fields (``_l`` sector, ``_r`` residency) to ``record_key, resident_key`` pairs."""
-    left = records.select(RECORD, "id_owner", *[pl.col(f).alias(f"{f}_l") for f in PAIR_FIELDS])
+    left = records.select(RECORD_KEY, "id_owner", *[pl.col(f).alias(f"{f}_l") for f in PAIR_FIELDS])
     right = residents.select(RESIDENT, "tf_name", "tf_given", *[pl.col(f).alias(f"{f}_r") for f in PAIR_FIELDS])
-    return index.join(left, on=RECORD, how="left", maintain_order="left").join(
+    return index.join(left, on=RECORD_KEY, how="left", maintain_order="left").join(
         right, on=RESIDENT, how="left", maintain_order="left"
     )
-
-
-def _gamma_of(comparison: Comparison, label: str) -> int:
-    return next(g for g, text in comparison.gammas.items() if text == label)
 
 
 def _neutralise_foreign_ids(pairs: pl.DataFrame, comparisons: dict[str, Comparison]) -> pl.DataFrame:
@@ -148,8 +138,8 @@ def _neutralise_foreign_ids(pairs: pl.DataFrame, comparisons: dict[str, Comparis
     - The row's ID belongs to a different resident: the ID comparison becomes missing.
     """
     id_c, name_c, dob_c = comparisons["id"], comparisons["name"], comparisons["birth_date"]
-    id_equal = _gamma_of(id_c, "personal ID equal")
-    close = next(g for g, label in name_c.gammas.items() if label.startswith("close spelling"))
+    id_equal = id_c.gamma_of("id_equal")
+    close = name_c.gamma_of("name_close")
     name_weak = pl.col(name_c.output_name).is_between(0, close - 1)
     dob_else = pl.col(dob_c.output_name) == 0
     disowned = (pl.col(id_c.output_name) == id_equal) & name_weak & dob_else
@@ -168,7 +158,7 @@ def _compare(index: pl.DataFrame, records: pl.DataFrame, residents: pl.DataFrame
 
 def _random_pairs(records: pl.DataFrame, residents: pl.DataFrame, n: int, seed: int) -> pl.DataFrame:
     n = min(n, records.height * residents.height)
-    left = records.select(RECORD).sample(n, with_replacement=True, seed=seed)
+    left = records.select(RECORD_KEY).sample(n, with_replacement=True, seed=seed)
     right = residents.select(RESIDENT).sample(n, with_replacement=True, seed=seed + 1)
     return pl.concat([left, right], how="horizontal")
 
@@ -194,8 +184,8 @@ def link(records: pl.DataFrame, residents: pl.DataFrame | PreparedResidents,
 
     ``residents`` is the valid extract in canonical fields, or ``prepare_residents`` of it.
     """
-    if RECORD not in records.columns:
-        raise ValueError(f"records need a unique {RECORD!r} column")
+    if RECORD_KEY not in records.columns:
+        raise ValueError(f"records need a unique {RECORD_KEY!r} column")
     if settings.method == "deterministic":
         if records.is_empty():
             return Linkage(pl.DataFrame(schema=BEST_SCHEMA))
@@ -210,33 +200,33 @@ def link(records: pl.DataFrame, residents: pl.DataFrame | PreparedResidents,
     res, counts = prepared.frame, prepared.key_counts
     rec = _prepare_records(records, res)
     if rec.is_empty() or res.is_empty():
-        return Linkage(rec.select(RECORD).with_columns(
+        return Linkage(rec.select(RECORD_KEY).with_columns(
             pl.lit("unmatched").alias("outcome")).with_columns(
-            [pl.lit(None).alias(c) for c in BEST_SCHEMA if c not in (RECORD, "outcome")]).select(
+            [pl.lit(None).alias(c) for c in BEST_SCHEMA if c not in (RECORD_KEY, "outcome")]).select(
             list(BEST_SCHEMA)).cast(BEST_SCHEMA))
 
     # 1. A personal ID equal with the name or the birth date agreeing settles the candidates:
     #    such records skip the name-based blocking rules (most rows, at any scale).
     id_rule, *other_rules = settings.rules
     id_pairs = candidate_pairs(rec, res, (id_rule,), settings.max_pairs_per_rule, counts)
-    id_checked = id_pairs.join(rec.select(RECORD, "bk_name", F.BIRTH_DATE), on=RECORD).join(
+    id_checked = id_pairs.join(rec.select(RECORD_KEY, "bk_name", F.BIRTH_DATE), on=RECORD_KEY).join(
         res.select(RESIDENT, pl.col("bk_name").alias("name_r"), pl.col(F.BIRTH_DATE).alias("dob_r")), on=RESIDENT)
     settled = id_checked.filter(
         (pl.col("bk_name") == pl.col("name_r")).fill_null(False) | (pl.col(F.BIRTH_DATE) == pl.col("dob_r")).fill_null(False)
-    ).select(RECORD).unique()
+    ).select(RECORD_KEY).unique()
     # 2. Every other record is blocked on the remaining rules.
-    open_records = rec.join(settled, on=RECORD, how="anti")
+    open_records = rec.join(settled, on=RECORD_KEY, how="anti")
     other_pairs = candidate_pairs(open_records, res, tuple(other_rules), settings.max_pairs_per_rule, counts)
-    index = pl.concat([id_pairs, other_pairs.with_columns(pl.col("rule") + 1)]).group_by(RECORD, RESIDENT).agg(
-        pl.col("rule").min()).sort(RECORD, RESIDENT)
+    index = pl.concat([id_pairs, other_pairs.with_columns(pl.col("rule") + 1)]).group_by(RECORD_KEY, RESIDENT).agg(
+        pl.col("rule").min()).sort(RECORD_KEY, RESIDENT)
     pairs = _compare(index, rec, res, comparisons)
 
     # 3. Train on a sample of records: u from random pairs; m by EM in two sessions, as Splink
     #    does, so that a comparison's m is never learnt from pairs blocked on it.
     model = _train(rec, prepared, pairs, settled, comparisons, settings, id_rule, tuple(other_rules))
-    model.term_frequencies = (
-        TermFrequency("name", NAME_TF_LEVELS, "tf_name", prepared.tf_norms["bk_name"]),
-        TermFrequency("name", ("given name agrees",), "tf_given", prepared.tf_norms["bk_given"]),
+    model.term_frequencies = tuple(
+        TermFrequency(c.name, c.term_frequency_levels(column), column, prepared.tf_norms[key])
+        for c in comparisons for column, key in TF_KEYS.items() if c.term_frequency_levels(column)
     )
     scored = explain(score(pairs, model), comparisons)
     best = decide(scored, rec, **_decide_args(settings, comparisons))
@@ -251,14 +241,14 @@ def _train(rec: pl.DataFrame, prepared: PreparedResidents, pairs: pl.DataFrame, 
     random_pairs = _compare(_random_pairs(rec, res, settings.u_sample, settings.seed), rec, res, comparisons)
     u = level_frequencies(random_pairs, comparisons)
     id_c = next(c for c in comparisons if c.name == "id")
-    for label in ("personal ID equal", "old ID (CMND) equal"):
-        g = _gamma_of(id_c, label)
+    for tag in ("id_equal", "old_id_equal"):
+        g = id_c.gamma_of(tag)
         u["id"][g] = min(u["id"][g], 1 / max(res.height, 1))
     sample = rec.sample(min(settings.train_sample, rec.height), seed=settings.seed)
     # Session 1, pairs blocked on the personal ID: m of name, birth date, gender and place.
     by_id = _compare(candidate_pairs(sample, res, (id_rule,), settings.max_pairs_per_rule, counts),
                      sample, res, comparisons)
-    m = _initial_m(by_id.join(settled, on=RECORD, how="semi"), comparisons)
+    m = _initial_m(by_id.join(settled, on=RECORD_KEY, how="semi"), comparisons)
     if by_id.height:
         m = train_em(by_id, comparisons, u, m, 0.9, max_iterations=settings.em_iterations, fixed_m=("id",)).m
     # Session 2, pairs blocked on names and dates: m of the ID comparison.
@@ -270,7 +260,7 @@ def _train(rec: pl.DataFrame, prepared: PreparedResidents, pairs: pl.DataFrame, 
                      fixed_m=non_id)
     # Scoring uses u from random pairs, so its prior is the chance that a random (record, resident)
     # pair matches: the records confidently matched among the candidates / all possible pairs.
-    likely = score(pairs, model).filter(pl.col("match_probability") >= 0.5).select(RECORD).n_unique()
+    likely = score(pairs, model).filter(pl.col("match_probability") >= 0.5).select(RECORD_KEY).n_unique()
     model.prior = min(max(likely, 1) / (rec.height * res.height), 0.5)
     return model
 
@@ -285,9 +275,8 @@ def _decide_args(settings: LinkSettings, comparisons: tuple[Comparison, ...]) ->
     id_c = next(c for c in comparisons if c.name == "id")
     return dict(
         match_threshold=settings.match_threshold, review_threshold=settings.review_threshold,
-        min_margin=settings.min_margin, id_equal_gamma=_gamma_of(id_c, "personal ID equal"),
-        id_typo_gamma=_gamma_of(id_c, "personal ID one edit or transposition apart"),
-        old_id_gamma=_gamma_of(id_c, "old ID (CMND) equal"),
+        min_margin=settings.min_margin, id_equal_gamma=id_c.gamma_of("id_equal"),
+        id_typo_gamma=id_c.gamma_of("id_one_edit"), old_id_gamma=id_c.gamma_of("old_id_equal"),
         one_row_per_person=settings.one_row_per_person,
     )
 

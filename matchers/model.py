@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from matchers.comparisons import GAMMA_MISSING, Comparison
+from matchers.comparison import GAMMA_MISSING, Comparison
 
 PSEUDO_COUNT = 0.5
 MIN_PROBABILITY = 1e-6

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from contracts.values import id_birth_year, id_is_female
+from contracts import id_birth_year, id_is_female
 
 __all__ = [
     "COMPOUND_SURNAMES",

@@ -19,7 +19,7 @@ def _():
     import marimo as mo
     import polars as pl
 
-    from pipelines.review_store import open_db
+    from pipelines.store import open_db
 
     return Path, alt, mo, open_db, os, pl
 

@@ -21,7 +21,7 @@ def _():
     import marimo as mo
     import polars as pl
 
-    from pipelines.review_store import COMPARISONS, Case, decisions_log, record_decision, review_cases, runs
+    from pipelines.review import COMPARISONS, Case, decisions_log, record_decision, review_cases, runs
 
     return COMPARISONS, Case, Path, decisions_log, getpass, html, mo, os, pl, record_decision, review_cases, runs
 

@@ -127,12 +127,9 @@ def run(
                if not value]
     if missing:
         _fail(f"Missing option '{missing[0]}' (or give --config FILE)", code=2)
-    from contracts.errors import DoisoatError
-    from pipelines.ingest import parse_sector_arg
-    from pipelines.stages import period_end
-
-    from pipelines.ingest import SourceFile
-    from pipelines.mapping_config import configure_sources
+    from contracts import DoisoatError
+    from pipelines.ingest import SourceFile, configure_sources, parse_sector_arg
+    from pipelines.period import period_end
 
     options = {"encodings": encoding or None, "sheets": sheet or None, "mapping": str(mapping) if mapping else None}
     try:
@@ -161,8 +158,8 @@ def demo(
     """
     import polars as pl
 
+    from contracts import DoisoatError
     from contracts import fields as F
-    from contracts.errors import DoisoatError
     from pipelines.evaluate import evaluate, read_truth
     from pipelines.store import connect
 
@@ -202,9 +199,9 @@ def report(
 
     Example: doisoat report --db doisoat.duckdb --period 2026-11 --out out/
     """
-    from contracts.errors import DoisoatError
+    from contracts import DoisoatError
     from pipelines.outputs import latest_run, publish
-    from pipelines.stages import period_end
+    from pipelines.period import period_end
 
     try:
         period_end(period)
@@ -232,8 +229,8 @@ def responses(
     declined with a reason again unless its values change.
     Example: doisoat responses --db doisoat.duckdb danh_sach_dieu_chinh_vaccination_2026-11.xlsx
     """
-    from contracts.errors import DoisoatError
-    from pipelines.responses import record_responses
+    from contracts import DoisoatError
+    from pipelines.outputs.responses import record_responses
 
     if not db.exists():
         _fail(f"{db.name}: database not found")
@@ -254,8 +251,8 @@ def responses(
 
 
 def _load_configs(paths: list[Path]):
-    from contracts.errors import DoisoatError
-    from pipelines.config import load_config
+    from contracts import DoisoatError
+    from pipelines.ops.config import load_config
 
     try:
         return [load_config(p) for p in paths]
@@ -265,9 +262,9 @@ def _load_configs(paths: list[Path]):
 
 def _run_config(config: Path, period: str) -> None:
     """Run a deployment file's communes for one month, as the schedule does; print each summary."""
-    from contracts.errors import DoisoatError
-    from pipelines.schedule import monthly
-    from pipelines.stages import period_end
+    from contracts import DoisoatError
+    from pipelines.ops.schedule import monthly
+    from pipelines.period import period_end
 
     (deployment,) = _load_configs([config])
     try:
@@ -297,8 +294,8 @@ def serve(
     Needs a Prefect server: set PREFECT_API_URL (see README, Operations). Runs until Ctrl+C.
     Example: PREFECT_API_URL=http://127.0.0.1:4200/api doisoat serve --config doisoat.toml
     """
-    from contracts.errors import DoisoatError
-    from pipelines.schedule import FLOW_NAME, check_server, next_runs, serve_configs
+    from contracts import DoisoatError
+    from pipelines.ops.schedule import FLOW_NAME, check_server, next_runs, serve_configs
 
     deployments = _load_configs(config)
     try:
@@ -372,9 +369,9 @@ def purge(
 
     Example: doisoat purge --db doisoat.duckdb --before 2026-06
     """
-    from contracts.errors import DoisoatError
-    from pipelines.purge import purge as purge_db
-    from pipelines.stages import period_end
+    from contracts import DoisoatError
+    from pipelines.ops.purge import purge as purge_db
+    from pipelines.period import period_end
 
     try:
         period_end(before)

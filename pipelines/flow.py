@@ -6,8 +6,9 @@ memory (``persist_result=False``) because they hold personal data.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -17,21 +18,25 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import wait
 from prefect.states import Completed, Failed
 
+from contracts import DoisoatError
 from contracts import fields as F
-from contracts.errors import DoisoatError
-from matchers import LinkSettings
-from matchers.link import prepare_residents
+from matchers import LinkSettings, PreparedResidents
 from pipelines import progress
-from pipelines.ingest import SourceFile, parse_sector_arg
-from pipelines.mapping_config import configure_sources
+from pipelines.ingest import SourceFile, configure_sources, parse_sector_arg
 from pipelines.outputs import Published, prepare_run, publish
+from pipelines.period import period_end
 from pipelines.privacy import hide_values
-from pipelines.review_store import load_decisions, match_with_reviews
+from pipelines.review import load_decisions
 from pipelines.runlock import exclusive_run
 from pipelines.stages import (
+    FileResult,
+    SectorResult,
     cross_sector_stage,
-    FileResult, SectorResult, ingest_stage, period_end, reconcile_stage,
-    residency_outcomes, sector_records, sector_settings, validate_stage,
+    ingest_stage,
+    match_sector_stage,
+    reconcile_stage,
+    run_stages,
+    validate_stage,
 )
 from pipelines.store import RunOutput, write_run
 
@@ -82,23 +87,21 @@ def ingest_task(src: SourceFile) -> FileResult:
 
 @task(name="validate", **PII_TASK)
 @hide_values
-def validate_task(result: FileResult, period: str) -> FileResult:
-    checked = validate_stage(result, period_end(period))
+def validate_task(result: FileResult, as_of: dt.date) -> FileResult:
+    checked = validate_stage(result, as_of)
     progress.advance(result.source.source, "validate")
     return checked
 
 
 @task(name="match", **PII_TASK)
 @hide_values
-def match_task(sector: str, files: list[FileResult], residents: pl.DataFrame, settings: LinkSettings,
+def match_task(sector: str, files: list[FileResult], residents: PreparedResidents, settings: LinkSettings,
                decisions: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(records, matches with the analysts' review decisions applied, match_evidence rows)."""
-    records = sector_records(files)
-    settings = sector_settings(settings, sector)
-    matches, evidence = match_with_reviews(records, residents, settings, decisions)
-    get_run_logger().info("%s: %d rows matched", sector, records.height)
+    matched = match_sector_stage(sector, files, residents, settings, decisions)
+    get_run_logger().info("%s: %d rows matched", sector, matched[0].height)
     progress.advance(sector, "match")
-    return records, matches, evidence
+    return matched
 
 
 @task(name="reconcile", **PII_TASK)
@@ -117,6 +120,22 @@ def cross_sector_task(results: list[SectorResult], matched: dict[str, tuple[pl.D
     finished = cross_sector_stage(results, matched, residents, residency_outcome)
     progress.advance("run", "cross-sector")
     return finished
+
+
+def _on_prefect(retries: int, retry_delay: float):
+    """A ``stages.StageRunner`` that submits every call of a stage as a Prefect task and waits for them."""
+    tasks = {"ingest": ingest_task.with_options(retries=retries, retry_delay_seconds=retry_delay),
+             "validate": validate_task, "match": match_task, "reconcile": reconcile_task,
+             "cross-sector": cross_sector_task}
+
+    def run(stage: str, fn, calls) -> list:
+        futures = [tasks[stage].submit(*call) for call in calls]
+        wait(futures)
+        if stage == "ingest":
+            return [_read_or_failed(f, call[0]) for f, call in zip(futures, calls)]
+        return [f.result() for f in futures]
+
+    return run
 
 
 @task(name="write", **PII_TASK)
@@ -224,35 +243,8 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
     logger = get_run_logger()
 
     retries, delay = run_options.get("retries", (2, 10.0))
-    reading = ingest_task.with_options(retries=retries, retry_delay_seconds=delay)
-    ingested = [reading.submit(src) for src in sources]
-    wait(ingested)
-    checked_futures = [validate_task.submit(_read_or_failed(f, src), period) for f, src in zip(ingested, sources)]
-    wait(checked_futures)
-    checked: list[FileResult] = [f.result() for f in checked_futures]
-    residency_files = [f for f in checked if f.source.source == F.RESIDENCY]
-    residents_file = residency_files[0]
-    if residents_file.error or residents_file.valid is None:
-        raise DoisoatError(residents_file.error or f"{residency}: the residency extract could not be read")
-    residents = residents_file.valid
-    prepared = prepare_residents(residents)  # blocking keys and name frequencies, once per run
-
-    sector_names = list(dict.fromkeys(s.source for s in sources if s.source != F.RESIDENCY))
-    results: list[SectorResult] = []
-    pending = []
-    for sector in sector_names:
-        files = [f for f in checked if f.source.source == sector]
-        matched = match_task.submit(sector, files, prepared, settings, decisions.get(sector))
-        pending.append((sector, files, matched))
-    reconciled = [
-        reconcile_task.submit(sector, files, matched.result()[0], matched.result()[1], residents)
-        for sector, files, matched in pending
-    ]
-    results = [r.result() for r in reconciled]
-    by_sector = {sector: matched.result()[:2] for sector, _, matched in pending}
-    evidence = [matched.result()[2].with_columns(pl.lit(sector).alias("sector"))
-                for sector, _, matched in pending if matched.result()[2].height]
-    all_results = cross_sector_task(results, by_sector, residents, residency_outcomes(residency_files, residents, results))
+    stages = run_stages(sources, period, settings, decisions, run=_on_prefect(retries, delay))
+    checked, all_results, evidence = stages.files, stages.results, stages.evidence
 
     failed = [(str(f.source.path), f.error) for f in checked if f.error]
     status = "partial" if failed else "succeeded"
@@ -260,7 +252,7 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
     parameters.update({k: v for k, v in (options or {}).items() if v})
     parameters.update({k: v for k, v in run_options.items() if k in ("commune", "thresholds") and v})
     tables = _tables(checked, all_results)
-    tables["match_evidence"] = pl.concat(evidence, how="vertical_relaxed") if evidence else pl.DataFrame()
+    tables["match_evidence"] = evidence
     run = RunOutput(run_id, period, started, datetime.now(), status, parameters, tables,
                     commune=run_options.get("commune"))
     published = write_task(Path(db), Path(out), run)

@@ -20,10 +20,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from contracts.errors import DoisoatError
+from contracts import DoisoatError
 
 OUR_PACKAGES = ("pipelines", "matchers", "contracts")
 PRIVATE_UMASK = 0o077
+PRIVATE_FILE = 0o600  # outputs hold personal data: readable and writable by their owner only
 RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
 
 
@@ -42,9 +43,21 @@ def make_private(*paths: Path) -> None:
     for path in paths:
         try:
             if Path(path).is_file():
-                os.chmod(path, 0o600)
+                os.chmod(path, PRIVATE_FILE)
         except OSError:
             pass
+
+
+def write_private(path: Path, data: bytes) -> Path:
+    """Write bytes to ``path``, readable and writable by the owner only, from the first byte."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE)
+        with os.fdopen(fd, "wb", closefd=False) as fh:
+            fh.write(data)
+    finally:
+        os.close(fd)
+    return path
 
 
 class RedactIds(logging.Filter):

@@ -16,8 +16,9 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from contracts.errors import DoisoatError
+from contracts import DoisoatError
 from pipelines.privacy import install_redaction, make_private, private_files
+
 
 class RunLocked(DoisoatError):
     """Another run holds the database."""

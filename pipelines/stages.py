@@ -1,29 +1,35 @@
-"""The pipeline stages as plain functions over frames; ``pipelines.flow`` wraps each in a Prefect task.
+"""The pipeline stages as plain functions over frames, and ``run_stages``, their one order.
 
-ingest → validate (per file) → match → reconcile (per sector) → outcomes. A file that cannot be
-read becomes a ``FileResult`` with an ``error`` and no rows; it never stops the other files.
+ingest, validate (per file) → match, reconcile (per sector) → cross-sector (once). A file that
+cannot be read becomes a ``FileResult`` with an ``error`` and no rows; it never stops the other
+files. ``run_stages(sources, period, settings, run=...)`` runs them in order: ``run`` runs one
+stage over its calls (``run_in_process`` here; ``pipelines.flow`` submits each call as a
+Prefect task), so the flow and the evaluation share the same stage order.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
+from contracts import CHECK_MESSAGES, DoisoatError, soft_findings, split_valid
 from contracts import fields as F
-from contracts.errors import DoisoatError
-from contracts.rules import soft_findings, with_text_vi
-from contracts.schemas import CHECK_MESSAGES, split_valid
-from matchers import LinkSettings, link
-from matchers.deterministic import KEY, RESULT_SCHEMA
-from pipelines.ingest import Ingested, SourceFile, ingest_file
-from pipelines.readers import file_sha256
-from pipelines.reconcile import COLUMNS as FINDING_COLUMNS
-from pipelines.reconcile import (
-    commune_codes, cross_sector_findings, discrepancies, empty_findings, finish_findings, sector_rows,
+from matchers import RESULT_SCHEMA, LinkSettings, PreparedResidents, link, prepare_residents
+from pipelines.findings import COLUMNS as FINDING_COLUMNS
+from pipelines.findings import (
+    commune_codes,
+    cross_sector_findings,
+    discrepancies,
+    empty_findings,
+    finish_findings,
+    sector_rows,
 )
+from pipelines.ingest import Ingested, SourceFile, file_sha256, ingest_file
+from pipelines.period import period_end
+from pipelines.review import match_with_reviews
 
 LINEAGE = [F.SOURCE_FILE, F.SOURCE_ROW]
 OUTCOME_COLUMNS = [*LINEAGE, "outcome", "residency_id", "match_probability", "match_method"]
@@ -58,17 +64,6 @@ class SectorResult:
     sector: str
     outcomes: pl.DataFrame  # lineage + outcome, residency_id, match_probability, match_method
     discrepancies: pl.DataFrame
-
-
-def period_end(period: str) -> dt.date:
-    """Last day of a ``YYYY-MM`` period; raises DoisoatError on a malformed period."""
-    try:
-        year, month = (int(p) for p in period.split("-"))
-        if not (1900 <= year <= 2999 and 1 <= month <= 12) or len(period) != 7:
-            raise ValueError
-    except ValueError:
-        raise DoisoatError(f"period {period!r} is not a month in YYYY-MM form") from None
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def ingest_stage(src: SourceFile) -> FileResult:
@@ -108,8 +103,8 @@ def sector_records(files: list[FileResult]) -> pl.DataFrame:
     """The valid rows of a sector's files, stacked, each with a unique ``record_key``."""
     frames = [f.valid.select(pl.exclude(r"^extra:.*$")) for f in files if f.valid is not None and f.valid.height]
     if not frames:
-        return pl.DataFrame(schema={KEY: pl.UInt32, F.SOURCE_FILE: pl.String, F.SOURCE_ROW: pl.UInt32})
-    return pl.concat(frames, how="diagonal_relaxed").with_row_index(KEY)
+        return pl.DataFrame(schema={F.RECORD_KEY: pl.UInt32, F.SOURCE_FILE: pl.String, F.SOURCE_ROW: pl.UInt32})
+    return pl.concat(frames, how="diagonal_relaxed").with_row_index(F.RECORD_KEY)
 
 
 def sector_settings(settings: LinkSettings, sector: str) -> LinkSettings:
@@ -125,13 +120,22 @@ def match_stage(sector: str, records: pl.DataFrame, residents, settings: LinkSet
     return link(records, residents, sector_settings(settings, sector)).best
 
 
+def match_sector_stage(sector: str, files: list[FileResult], residents: pl.DataFrame | PreparedResidents,
+                       settings: LinkSettings, decisions: pl.DataFrame | None = None,
+                       ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(records, matches with the analysts' review decisions applied, match_evidence rows) of a sector."""
+    records = sector_records(files)
+    matches, evidence = match_with_reviews(records, residents, sector_settings(settings, sector), decisions)
+    return records, matches, evidence
+
+
 def reconcile_stage(sector: str, files: list[FileResult], records: pl.DataFrame,
                     matches: pl.DataFrame, residents: pl.DataFrame) -> SectorResult:
     """Outcomes for every data row of the sector's files (rejected rows included) and findings."""
     valid_outcomes = (
-        records.select(KEY, *LINEAGE).join(matches, on=KEY, how="left", maintain_order="left").drop(KEY)
+        records.select(F.RECORD_KEY, *LINEAGE).join(matches, on=F.RECORD_KEY, how="left", maintain_order="left").drop(F.RECORD_KEY)
         if records.height else pl.DataFrame(schema={F.SOURCE_FILE: pl.String, F.SOURCE_ROW: pl.UInt32,
-                                                    **{k: v for k, v in RESULT_SCHEMA.items() if k != KEY}})
+                                                    **{k: v for k, v in RESULT_SCHEMA.items() if k != F.RECORD_KEY}})
     )
     rejected = [
         f.failures.select(LINEAGE).unique(maintain_order=True) for f in files if f.failures is not None and f.failures.height
@@ -153,15 +157,15 @@ def reconcile_stage(sector: str, files: list[FileResult], records: pl.DataFrame,
 
 def _with_soft_findings(findings: pl.DataFrame | None, files: list[FileResult],
                         outcomes: pl.DataFrame) -> pl.DataFrame | None:
-    """Append the files' soft contract findings (reconcile.COLUMNS + Vietnamese wording), with
+    """Append the files' soft contract findings (``findings.COLUMNS``; worded when finished), with
     the resident of matched rows as ``residency_id``."""
     soft = [f.findings for f in files if f.findings is not None and f.findings.height]
     if not soft:
         return findings
     resident = outcomes.filter(pl.col("outcome") == "matched").select(
         pl.col(F.SOURCE_FILE), pl.col(F.SOURCE_ROW).cast(pl.UInt32), "residency_id")
-    extra = with_text_vi(pl.concat(soft, how="vertical_relaxed")).join(
-        resident, on=LINEAGE, how="left", maintain_order="left").select(*FINDING_COLUMNS, "message_vi", "action_vi")
+    extra = pl.concat(soft, how="vertical_relaxed").join(
+        resident, on=LINEAGE, how="left", maintain_order="left").select(*FINDING_COLUMNS)
     if findings is None or not findings.width:
         return extra
     return pl.concat([findings, extra], how="diagonal_relaxed").sort(LINEAGE, maintain_order=True)
@@ -196,7 +200,7 @@ def cross_sector_stage(results: list[SectorResult], matched: dict[str, tuple[pl.
     records less precise than the lists), finish every finding for the correction lists, and give
     each outcome its ``commune_code``. ``matched`` maps a sector to its (records, matches).
     Returns the residency's result (the police's findings) followed by the sectors'."""
-    empty = (pl.DataFrame(schema={KEY: pl.UInt32}), pl.DataFrame(schema=RESULT_SCHEMA))
+    empty = (pl.DataFrame(schema={F.RECORD_KEY: pl.UInt32}), pl.DataFrame(schema=RESULT_SCHEMA))
     rows = {s: sector_rows(*matched.get(s, empty)) for s in matched}
     extra = cross_sector_findings(rows, residents)
     finished = []
@@ -212,3 +216,62 @@ def cross_sector_stage(results: list[SectorResult], matched: dict[str, tuple[pl.
     police = finish_findings(F.RESIDENCY, extra.get(F.RESIDENCY, empty_findings()), residents, residents)
     residency = SectorResult(F.RESIDENCY, commune_codes(residency_outcome, residents, residents), police)
     return [residency, *finished]
+
+
+# --- the stage order ----------------------------------------------------------------------
+
+StageRunner = Callable[[str, Callable, Sequence[tuple]], list]
+"""``run(stage_name, stage_function, calls)`` → one result per call, in order."""
+
+
+def run_in_process(stage: str, fn: Callable, calls: Sequence[tuple]) -> list:
+    """Run a stage's calls one after the other in this process (evaluation, benchmarks)."""
+    return [fn(*call) for call in calls]
+
+
+@dataclass(frozen=True)
+class StagesResult:
+    """Everything the stages produced for one run (personal data: never a Prefect result)."""
+
+    files: list[FileResult]  # every input, read and validated, in the order given
+    residents: pl.DataFrame
+    results: list[SectorResult]  # the residency's (the police's findings) first, then each sector's
+    matched: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)  # sector → (records, matches)
+    evidence: pl.DataFrame = field(default_factory=pl.DataFrame)  # match_evidence rows with ``sector``
+
+
+def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
+               decisions: dict[str, pl.DataFrame] | None = None, run: StageRunner = run_in_process) -> StagesResult:
+    """Ingest, validate, match, reconcile and cross-check every source of one period.
+
+    ``sources`` holds one residency extract and any number of sector files. Raises DoisoatError
+    when the residency extract cannot be used; any other file that fails ends as a FileResult
+    with an error. ``decisions`` maps a sector to its analysts' review decisions.
+    """
+    as_of = period_end(period)
+    read = run("ingest", ingest_stage, [(src,) for src in sources])
+    checked: list[FileResult] = run("validate", validate_stage, [(f, as_of) for f in read])
+    residency_files = [f for f in checked if f.source.source == F.RESIDENCY]
+    if not residency_files:
+        raise DoisoatError("no residency extract among the inputs")
+    extract = residency_files[0]
+    if extract.error or extract.valid is None:
+        raise DoisoatError(extract.error or f"{extract.source.path}: the residency extract could not be read")
+    residents = extract.valid
+    prepared = prepare_residents(residents)  # blocking keys and name frequencies, once per run
+
+    sectors = list(dict.fromkeys(s.source for s in sources if s.source != F.RESIDENCY))
+    files_of = {sector: [f for f in checked if f.source.source == sector] for sector in sectors}
+    decisions = decisions or {}
+    matched = run("match", match_sector_stage,
+                  [(sector, files_of[sector], prepared, settings, decisions.get(sector)) for sector in sectors])
+    reconciled = run("reconcile", reconcile_stage,
+                     [(sector, files_of[sector], records, matches, residents)
+                      for sector, (records, matches, _) in zip(sectors, matched)])
+    by_sector = {sector: (records, matches) for sector, (records, matches, _) in zip(sectors, matched)}
+    outcomes = residency_outcomes(residency_files, residents, reconciled)
+    finished = run("cross-sector", cross_sector_stage, [(reconciled, by_sector, residents, outcomes)])[0]
+    evidence = [ev.with_columns(pl.lit(sector).alias("sector"))
+                for sector, (_, _, ev) in zip(sectors, matched) if ev.height]
+    return StagesResult(checked, residents, finished, by_sector,
+                        pl.concat(evidence, how="vertical_relaxed") if evidence else pl.DataFrame())

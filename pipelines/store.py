@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from contracts.errors import DoisoatError
+from contracts import DoisoatError
 
 TABLES: dict[str, str] = {
     "runs": """
@@ -172,3 +172,21 @@ def _supersede(con: duckdb.DuckDBPyConnection, run: RunOutput) -> None:
     for table in RESULT_TABLES:
         con.execute(f"DELETE FROM {table} WHERE run_id IN ({marks})", old)
     con.execute(f"UPDATE runs SET status = 'superseded', superseded_by = ? WHERE run_id IN ({marks})", [run.run_id, *old])
+
+
+def open_db(db: Path, *, read_only: bool = False, wait: float = 10.0) -> duckdb.DuckDBPyConnection:
+    """A connection to an existing run database, waiting up to ``wait`` seconds while another
+    process (a run writing its results) holds it; DoisoatError if it stays busy or is absent."""
+    db = Path(db)
+    if not db.exists():
+        raise DoisoatError(f"{db.name}: database not found")
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return duckdb.connect(str(db), read_only=read_only)
+        except duckdb.IOException as err:
+            if "lock" not in str(err).lower():
+                raise DoisoatError(f"{db.name}: cannot open the database ({type(err).__name__})") from None
+            if time.monotonic() >= deadline:
+                raise DoisoatError(f"{db.name}: the database is busy (a run is writing); try again in a minute") from None
+            time.sleep(0.2)

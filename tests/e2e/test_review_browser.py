@@ -21,7 +21,8 @@ import pytest
 
 from contracts.fields import SECTORS
 from pipelines.flow import reconcile
-from pipelines.review_store import open_db, review_cases
+from pipelines.review import review_cases
+from pipelines.store import open_db
 
 pytestmark = pytest.mark.usefixtures("prefect_backend")
 REVIEWER = "analyst-e2e"

@@ -7,10 +7,10 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from matchers.comparisons import (
+from matchers.comparison_inputs import HELPER_PREFIX
+from matchers import (
     GAMMA_ELSE,
     GAMMA_MISSING,
-    HELPER_PREFIX,
     Comparison,
     Level,
     add_comparison_inputs,
@@ -350,7 +350,7 @@ def test_batch_equals_row_by_row():
 
 
 def test_large_given_name_lists_fall_back_to_cpdist(monkeypatch):
-    import matchers.comparisons as comparisons
+    import matchers.comparison_inputs as comparisons
 
     frame = pairs_frame([({"full_name": l}, {"full_name": r}) for l, r, _ in NAME_CASES])
     expected = compare(frame, [NAME])

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from matchers import LinkSettings, link
-from matchers.deterministic import KEY
+from contracts.fields import RECORD_KEY as KEY
 
 RESIDENTS = pl.DataFrame(
     {

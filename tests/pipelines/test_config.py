@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from contracts.errors import ConfigError
-from pipelines.config import DEFAULT_CRON, DEFAULT_TIMEZONE, load_config, previous_period
+from contracts import ConfigError
+from pipelines.ops.config import DEFAULT_CRON, DEFAULT_TIMEZONE, load_config
+from pipelines.period import previous_period
 
 GOOD = """
 name = "an-binh"

@@ -7,9 +7,16 @@ import polars as pl
 import pytest
 
 from contracts.fields import SECTORS
-from pipelines._findings_eval import run_without_prefect
-from pipelines.correction_lists import (
-    HEADERS, KEY_HEADER, META_SHEET, RESPONSE_HEADER, RESPONSES, SECTOR_VI, list_file_name, write_correction_lists,
+from pipelines.evaluate import run_without_prefect
+from pipelines.findings import SECTOR_VI
+from pipelines.outputs.correction_lists import (
+    HEADERS,
+    KEY_HEADER,
+    META_SHEET,
+    RESPONSE_HEADER,
+    RESPONSES,
+    list_file_name,
+    write_correction_lists,
 )
 
 RUN_ID = "00000000-0000-0000-0000-000000000001"

@@ -12,9 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines import encodings as enc
-from pipelines._legacy_tables import LETTERS
-from pipelines.encodings import (
+from pipelines.ingest.encodings import _tables, legacy, syllables
+from pipelines.ingest.encodings import (
     decode_bytes,
     decode_cell_by_font,
     decode_tcvn3,
@@ -25,10 +24,11 @@ from pipelines.encodings import (
     encode_tcvn3,
     encode_vni,
     normalize_encoding_name,
-    sniff_delimiter,
     to_tcvn3_text,
     to_vni_text,
 )
+from pipelines.ingest.encodings._letters import LETTERS
+from pipelines.ingest.formats import sniff_delimiter
 
 SHARED_TABLE = Path("/work/shared/legacy-encodings.tsv")
 
@@ -289,7 +289,7 @@ def test_long_input_ascii_start_then_tcvn3():
     head = b"1,NGUYEN VAN A,01/01/1990\n" * 20_000  # ~520 KB of ASCII
     tail = encode_tcvn3("2,Phạm Thị Hường,02/02/1991\n") * 10
     data = head + tail
-    assert len(head) > enc.SAMPLE_BYTES
+    assert len(head) > _tables.SAMPLE_BYTES
     assert detect_encoding(data) == "tcvn3"
     assert decode_bytes(data)[0].endswith("2,Phạm Thị Hường,02/02/1991\n")
 
@@ -300,7 +300,7 @@ def test_long_utf8_split_at_the_sample_boundary_is_still_utf8():
     splits = 0
     for shift in range(4):  # some shift puts the boundary inside a multi-byte character
         shifted = b"x" * shift + data
-        splits += (shifted[enc.SAMPLE_BYTES] & 0xC0) == 0x80
+        splits += (shifted[_tables.SAMPLE_BYTES] & 0xC0) == 0x80
         assert detect_encoding(shifted) == "utf-8"
     assert splits
 
@@ -436,8 +436,8 @@ VNI_BYTES = sorted(
 @given(st.lists(st.sampled_from(VNI_BYTES), max_size=40).map(bytes))
 def test_vni_fast_path_equals_greedy_pairs(data):
     """The translate-and-compose path gives exactly what pair-by-pair greedy decoding gives."""
-    greedy = unicodedata.normalize("NFC", enc._vni_text(enc._charmap(data, enc._CP1252)))
-    assert unicodedata.normalize("NFC", enc._decode_vni_bytes(data)) == greedy
+    greedy = unicodedata.normalize("NFC", legacy.vni_text(legacy.charmap(data, _tables.CP1252)))
+    assert unicodedata.normalize("NFC", legacy.decode_vni_bytes(data)) == greedy
     assert decode_vni(data.decode("cp1252")) == greedy
 
 
@@ -481,7 +481,7 @@ def test_detection_on_generated_names(name, encoding):
         # Either the other encoding reads the same bytes as the same text (harmless), or as
         # another well-formed name (the ambiguity described above).
         other = decode_bytes(data, detected)[0]
-        assert other == expected or all(enc._is_syllable(w) for w in other.split()), (name, detected, other)
+        assert other == expected or all(syllables.is_syllable(w) for w in other.split()), (name, detected, other)
         return
     assert decode_bytes(data) == (expected, encoding)
 

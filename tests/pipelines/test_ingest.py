@@ -9,13 +9,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-
 from _office_files import XlsCell, XlsSheet, write_xls, write_xlsx
-from contracts.errors import ConfigError, InputFileError
-from contracts.schemas import split_valid
-from pipelines.encodings import encode_cp1258, encode_tcvn3, to_tcvn3_text
-from pipelines.ingest import SourceFile, ingest_file
-from pipelines.mapping_config import configure_sources, load_mapping, path_matches
+
+from contracts import ConfigError, InputFileError, split_valid
+from pipelines.ingest import SourceFile, configure_sources, ingest_file, load_mapping, path_matches
+from pipelines.ingest.encodings import encode_cp1258, encode_tcvn3, to_tcvn3_text
 
 AS_OF = dt.date(2026, 11, 30)
 needs_xlrd = pytest.mark.skipif(importlib.util.find_spec("xlrd") is None, reason="xlrd is not installed")
@@ -412,12 +410,12 @@ def test_the_same_field_under_two_group_titles_is_a_duplicate_header(tmp_path):
 
 
 def test_an_unexpected_error_becomes_a_file_error_without_the_value(tmp_path, monkeypatch):
-    import pipelines.ingest as ingest
+    import pipelines.ingest.file as ingest
 
-    def boom(frame, src):
+    def boom(frame):
         raise ValueError("036090012345 Lê Văn An")
 
-    monkeypatch.setattr(ingest, "_parse_values", boom)
+    monkeypatch.setattr(ingest, "parse_values", boom)
     with pytest.raises(InputFileError) as err:
         ingest_file(SourceFile("vaccination", write_csv(tmp_path / "la.csv", [["Họ và tên"], ["Lê Văn An"]])))
     assert str(err.value) == "la.csv: could not be read (unexpected ValueError); please report this file's layout"

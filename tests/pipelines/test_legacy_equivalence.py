@@ -17,12 +17,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-
 from _office_files import XlsCell, XlsSheet, write_xls, write_xlsx
-from pipelines.encodings import encode_cp1258, encode_tcvn3, encode_vni, to_tcvn3_text
+
 from pipelines.flow import reconcile
 from pipelines.ingest import SourceFile, ingest_file
-
+from pipelines.ingest.encodings import encode_cp1258, encode_tcvn3, encode_vni, to_tcvn3_text
 
 TITLE = [["UBND XÃ YÊN HÒA"], ["DANH SÁCH ĐỐI TƯỢNG BẢO TRỢ XÃ HỘI"], []]  # 3 rows above the header
 ID_HEADER = "Số CMND/CCCD"

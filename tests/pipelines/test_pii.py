@@ -16,8 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from contracts.fields import FULL_NAME, FULL_NAME_RAW, OLD_ID, PERSON_ID, RESIDENCY, SECTORS
+from contracts.fields import (
+    FULL_NAME,
+    FULL_NAME_RAW,
+    OLD_ID,
+    PERSON_ID,
+    RESIDENCY,
+    SECTORS,
+)
 from pipelines import flow as flow_module
+from pipelines import stages as stages_module
 from pipelines.flow import reconcile
 from pipelines.ingest import SourceFile, ingest_file
 
@@ -42,7 +50,13 @@ def _personal_data(folder: Path) -> tuple[set[str], set[str]]:
 def _server_texts(flow_run_ids: list) -> list[str]:
     """Logs, parameters and every state message Prefect's server holds for these runs and their tasks."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, FlowRunFilterParentFlowRunId, LogFilter, LogFilterFlowRunId
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        FlowRunFilterParentFlowRunId,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
 
     texts = []
     with get_client(sync_client=True) as client:
@@ -119,7 +133,7 @@ def runs(small_commune, tmp_path_factory):
         def library_error(records, residents, settings, decisions=None):
             raise ValueError(f"could not compare {a_name!r} with {an_id}")  # what a library error may look like
 
-        mp.setattr(flow_module, "match_with_reviews", library_error)
+        mp.setattr(stages_module, "match_with_reviews", library_error)
         states["unexpected"] = run("out_unexpected")
     finally:
         mp.undo()

@@ -11,11 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from contracts.errors import DoisoatError
+from contracts import DoisoatError
 from contracts.fields import SECTORS
 from pipelines.flow import reconcile
-from pipelines.purge import purge
-from pipelines.review_store import Case, record_decision
+from pipelines.ops.purge import purge
+from pipelines.review import Case, record_decision
 from pipelines.runlock import RunLocked, run_lock
 from pipelines.store import RESULT_TABLES
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from _office_files import XlsCell, XlsSheet, ole2, write_xls, write_xlsx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _office_files import XlsCell, XlsSheet, ole2, write_xls, write_xlsx
-from contracts.errors import InputFileError
-from pipelines.encodings import encode_cp1258, encode_tcvn3, encode_vni, to_tcvn3_text, to_vni_text
-from pipelines.readers import read_grid, read_grids
+from contracts import InputFileError
+from pipelines.ingest.encodings import encode_cp1258, encode_tcvn3, encode_vni, to_tcvn3_text, to_vni_text
+from pipelines.ingest.formats import read_grid, read_grids
 
 HAVE_XLRD = importlib.util.find_spec("xlrd") is not None
 needs_xlrd = pytest.mark.skipif(not HAVE_XLRD, reason="xlrd is not installed (.xls support)")

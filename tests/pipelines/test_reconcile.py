@@ -6,9 +6,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines._findings_eval import (
-    expected_findings, run_without_prefect, score_deceased, score_duplicates, with_deaths,
-)
+from pipelines.evaluate import expected_findings, run_without_prefect, score_deceased, score_duplicates, with_deaths
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "commune"
 KEY = ["sector", "file_name", "source_row"]

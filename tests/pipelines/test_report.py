@@ -14,7 +14,7 @@ import pytest
 
 from contracts.fields import SECTORS
 from pipelines.flow import reconcile
-from pipelines.report import report_file_name
+from pipelines.outputs.report import report_file_name
 
 pytestmark = pytest.mark.usefixtures("prefect_backend")
 

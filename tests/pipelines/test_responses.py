@@ -12,9 +12,9 @@ import polars as pl
 import pytest
 
 from contracts.fields import SECTORS
-from pipelines.correction_lists import KEY_HEADER, REASON_HEADER, RESPONSE_HEADER, list_file_name
 from pipelines.flow import reconcile
-from pipelines.responses import read_response_file
+from pipelines.outputs.correction_lists import KEY_HEADER, REASON_HEADER, RESPONSE_HEADER, list_file_name
+from pipelines.outputs.responses import read_response_file
 
 pytestmark = pytest.mark.usefixtures("prefect_backend")
 SECTOR = "social_insurance"
@@ -161,7 +161,7 @@ def test_answers_outside_the_drop_down_are_counted_not_guessed(round_trip, tmp_p
 
 
 def test_a_file_that_is_not_a_correction_list_is_refused(tmp_path):
-    from contracts.errors import InputFileError
+    from contracts import InputFileError
 
     path = tmp_path / "khac.xlsx"
     wb = openpyxl.Workbook()

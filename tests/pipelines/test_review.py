@@ -13,13 +13,12 @@ import duckdb
 import polars as pl
 import pytest
 
-from contracts.errors import DoisoatError
+from contracts import DoisoatError
 from contracts.fields import SECTORS
-from matchers.link import LinkSettings, Linkage
+from matchers import Linkage, LinkSettings
 from pipelines.flow import reconcile
-from pipelines.review_store import (
-    COMPARISONS, Case, apply_decisions, decisions_log, open_db, record_decision, review_cases,
-)
+from pipelines.review import COMPARISONS, Case, apply_decisions, decisions_log, record_decision, review_cases
+from pipelines.store import open_db
 
 pytestmark = pytest.mark.usefixtures("prefect_backend")
 
@@ -134,7 +133,7 @@ def _linkage():
 
 
 def _decision(records: pl.DataFrame, resident: str, decision: str) -> pl.DataFrame:
-    from pipelines.review_store import record_fingerprints
+    from pipelines.review import record_fingerprints
 
     fp = record_fingerprints(records)["record_fingerprint"][0]
     return pl.DataFrame({"record_fingerprint": [fp], "residency_id": [resident], "decision": [decision],

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from pipelines.schedule import FLOW_NAME
+from pipelines.ops.schedule import FLOW_NAME
 
 BIN = Path(sys.executable).parent
 WAIT_SERVER, WAIT_DEPLOYMENT, WAIT_RUN = 120, 90, 240
@@ -119,7 +119,11 @@ def _wait(what: str, fn, timeout: float, log: Path):
 def test_serve_registers_the_monthly_deployment_and_runs_it(prefect_server, deployment_dir, tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
-        DeploymentFilter, DeploymentFilterId, FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType,
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
     )
     from prefect.client.schemas.objects import StateType
     from prefect.exceptions import ObjectNotFound

@@ -11,7 +11,12 @@ import pytest
 
 from sample_data import _text as T
 from sample_data.generate import (
-    DEFAULT_XLSX, ERROR_TYPES, HEADERS, SECTORS, generate_commune, write_commune,
+    DEFAULT_XLSX,
+    ERROR_TYPES,
+    HEADERS,
+    SECTORS,
+    generate_commune,
+    write_commune,
 )
 
 COMMITTED = Path(__file__).resolve().parents[2] / "sample_data" / "commune"

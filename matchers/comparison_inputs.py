@@ -1,0 +1,236 @@
+"""The helper columns (``cmp_*``) that comparison levels read, computed once per pairs frame.
+
+Base columns read (a missing one counts as all-null): ``full_name``, ``birth_date`` (pl.Date),
+``birth_date_precision``, ``gender``, ``person_id``, ``old_id``, ``address``, each with
+``_l`` and ``_r``. Names and addresses are normalised once per distinct value of a side;
+similarity scores come from rapidfuzz's batch functions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import polars.selectors as cs
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from contracts.fields import (
+    ADDRESS,
+    BIRTH_DATE,
+    BIRTH_DATE_PRECISION,
+    FULL_NAME,
+    GENDER,
+    OLD_ID,
+    PERSON_ID,
+)
+from matchers.normalise import (
+    canonical_name,
+    folded,
+    gender_from_name,
+    given_name,
+    has_diacritics,
+    id_gender,
+    name_tokens,
+    telex_folded,
+)
+
+HELPER_PREFIX = "cmp_"
+SIDES = ("l", "r")
+MAX_DROPPED_POSITION = 4  # middle names removable at token positions 1..4
+# Full-name Jaro-Winkler is only computed where the given names score at least this much (the
+# name comparison's Jaro-Winkler levels require given_jw ≥ this floor anyway).
+GIVEN_JW_FLOOR = 0.8
+MAX_GIVEN_MATRIX = 4_000_000  # distinct given names left × right scored by one cdist
+PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
+
+
+_BASE_DTYPES: dict[str, pl.DataType] = {
+    FULL_NAME: pl.String(),
+    BIRTH_DATE: pl.Date(),
+    BIRTH_DATE_PRECISION: pl.String(),
+    GENDER: pl.String(),
+    PERSON_ID: pl.String(),
+    OLD_ID: pl.String(),
+    ADDRESS: pl.String(),
+}
+
+
+
+def helper(name: str, side: str | None = None) -> pl.Expr:
+    """The helper column ``cmp_<name>`` (``cmp_<name>_<side>`` for a side)."""
+    return pl.col(f"{HELPER_PREFIX}{name}" + (f"_{side}" if side else ""))
+
+
+def _out(helper: str, side: str) -> str:
+    return f"{HELPER_PREFIX}{helper}_{side}"
+
+
+def _name_features(pairs: pl.DataFrame, side: str) -> pl.DataFrame:
+    """Per distinct name of one side: canonical and folded forms, accents, a spelling key
+    (Telex undone, final y after a consonant → i), given name (and its code in this side's
+    sorted given-name list), middle-dropped forms, gender from "Thị"/"Văn"."""
+    key = f"{FULL_NAME}_{side}"
+    canonical = canonical_name(key)
+    names = (
+        pairs.select(pl.col(key).unique())
+        .drop_nulls()
+        .with_columns(pl.when(canonical != "").then(canonical).alias(_out("name_canonical", side)))
+        .with_columns(folded(_out("name_canonical", side), is_canonical=True).alias("_folded"))
+    )
+    names = names.select(
+        key,
+        _out("name_canonical", side),
+        pl.col("_folded").alias(_out("name_folded", side)),
+        has_diacritics(_out("name_canonical", side)).alias(_out("name_accented", side)),
+        telex_folded("_folded", is_folded=True)
+        .str.replace_all(r"\b([bcdfghjklmnprstvxz]+)y\b", "${1}i")
+        .alias(_out("name_spelling", side)),
+        given_name("_folded").alias(_out("given_folded", side)),
+        # token i removed when it is a middle token (else the name unchanged, which can only
+        # equal the other side's name when the folded names are equal: an earlier level)
+        *(
+            pl.col("_folded")
+            .str.replace(rf"^((?:\S+ ){{{i}}})\S+ (\S.*)$", "${1}${2}")
+            .alias(_out(f"name_drop{i}", side))
+            for i in range(1, MAX_DROPPED_POSITION + 1)
+        ),
+        gender_from_name(_out("name_canonical", side), is_canonical=True).alias(
+            _out("name_gender", side)
+        ),
+    )
+    given = _out("given_folded", side)
+    return names.with_columns(
+        pl.col(given).rank("dense").cast(pl.Int32).sub(1).alias(f"_given_code_{side}")
+    )
+
+
+def _address_features(pairs: pl.DataFrame, side: str) -> pl.DataFrame:
+    """Per distinct address of one side: folded text without punctuation, and its token set."""
+    key = f"{ADDRESS}_{side}"
+    text = folded(pl.col(key).str.replace_all(r"[[:punct:]]", " "))
+    return (
+        pairs.select(pl.col(key).unique())
+        .drop_nulls()
+        .with_columns(text.alias("_text"))
+        .select(
+            key,
+            pl.when(pl.col("_text") != "").then("_text").alias(_out("address_folded", side)),
+            name_tokens("_text").list.unique().alias(f"_address_tokens_{side}"),
+        )
+    )
+
+
+def _cpdist(a: pl.Series, b: pl.Series, scorer, dtype: pl.DataType, where=None) -> pl.Series:
+    """rapidfuzz ``process.cpdist`` of two string columns on the rows where both are present
+    (and `where` holds); null elsewhere."""
+    keep = a.is_not_null() & b.is_not_null()
+    if where is not None:
+        keep = keep & where.fill_null(False)
+    rows = keep.arg_true()
+    out = pl.repeat(None, a.len(), dtype=dtype, eager=True)
+    if rows.len() == 0:
+        return out
+    scores = process.cpdist(
+        a.gather(rows).to_list(), b.gather(rows).to_list(), scorer=scorer, workers=-1
+    )
+    return out.scatter(rows, pl.Series(scores).cast(dtype))
+
+
+def _given_jw(pairs: pl.DataFrame, names: dict[str, pl.DataFrame]) -> pl.Series:
+    """Jaro-Winkler of the folded given names: one cdist over the two sides' distinct given
+    names and a lookup by code per pair (cpdist per pair when that matrix would be large)."""
+    vocab = {
+        side: names[side]
+        .select(f"_given_code_{side}", _out("given_folded", side))
+        .unique()
+        .drop_nulls()
+        .sort(f"_given_code_{side}")[_out("given_folded", side)]
+        .to_list()
+        for side in SIDES
+    }
+    jw = JaroWinkler.normalized_similarity
+    if len(vocab["l"]) * len(vocab["r"]) > MAX_GIVEN_MATRIX:
+        given_l, given_r = pairs[_out("given_folded", "l")], pairs[_out("given_folded", "r")]
+        return _cpdist(given_l, given_r, jw, pl.Float32())
+    code_l, code_r = pairs["_given_code_l"], pairs["_given_code_r"]
+    if not vocab["l"] or not vocab["r"]:
+        return pl.repeat(None, pairs.height, dtype=pl.Float32, eager=True)
+    matrix = process.cdist(vocab["l"], vocab["r"], scorer=jw, dtype=np.float32, workers=-1)
+    scores = pl.Series(matrix[code_l.fill_null(0).to_numpy(), code_r.fill_null(0).to_numpy()])
+    return pl.select(
+        pl.when(code_l.is_not_null() & code_r.is_not_null()).then(scores)
+    ).to_series()
+
+
+def add_comparison_inputs(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Add the ``cmp_*`` helper columns the comparisons read (replacing any already there);
+    base columns absent from `pairs` are added as null.
+
+    Name and address forms are computed once per distinct value of each side and joined back;
+    Jaro-Winkler scores (folded given names via one cdist over the distinct given names; folded
+    full names via cpdist where the given names score ≥ GIVEN_JW_FLOOR, else null) and the OSA
+    distance of differing personal IDs come from rapidfuzz.
+    """
+    pairs = pairs.drop(cs.starts_with(HELPER_PREFIX))
+    missing = {
+        f"{field}_{side}": dtype
+        for field, dtype in _BASE_DTYPES.items()
+        for side in SIDES
+        if f"{field}_{side}" not in pairs.columns
+    }
+    if missing:
+        pairs = pairs.with_columns(pl.lit(None, dtype).alias(c) for c, dtype in missing.items())
+    names = {side: _name_features(pairs, side) for side in SIDES}
+    for side in SIDES:
+        pairs = pairs.join(
+            names[side], on=f"{FULL_NAME}_{side}", how="left", maintain_order="left"
+        ).join(
+            _address_features(pairs, side), on=f"{ADDRESS}_{side}", how="left",
+            maintain_order="left",
+        )
+
+    tokens_l, tokens_r = pl.col("_address_tokens_l"), pl.col("_address_tokens_r")
+    shorter = pl.min_horizontal(tokens_l.list.len(), tokens_r.list.len())
+    shared = tokens_l.list.set_intersection(tokens_r).list.len()
+    per_side = []
+    for side in SIDES:
+        date = pl.col(f"{BIRTH_DATE}_{side}")
+        per_side += [
+            pl.coalesce(
+                pl.col(f"{GENDER}_{side}"),
+                id_gender(f"{PERSON_ID}_{side}"),
+                id_gender(f"{OLD_ID}_{side}"),
+                pl.col(_out("name_gender", side)),
+            ).alias(_out("gender", side)),
+            date.dt.year().cast(pl.Int16).alias(_out("birth_year", side)),
+            date.dt.month().cast(pl.Int8).alias(_out("birth_month", side)),
+            date.dt.day().cast(pl.Int8).alias(_out("birth_day", side)),
+            pl.col(f"{BIRTH_DATE_PRECISION}_{side}")
+            .replace_strict(PRECISION_RANK, default=0, return_dtype=pl.Int8)
+            .fill_null(0)
+            .alias(_out("birth_rank", side)),
+        ]
+    pairs = pairs.with_columns(
+        pl.when(shorter > 0)
+        .then(shared / shorter)
+        .cast(pl.Float32)
+        .alias(f"{HELPER_PREFIX}address_overlap"),
+        _given_jw(pairs, names).alias(f"{HELPER_PREFIX}given_jw"),
+        *per_side,
+    )
+
+    folded_l, folded_r = pairs[_out("name_folded", "l")], pairs[_out("name_folded", "r")]
+    pid_l, pid_r = pairs[f"{PERSON_ID}_l"], pairs[f"{PERSON_ID}_r"]
+    return pairs.with_columns(
+        _cpdist(pid_l, pid_r, OSA.distance, pl.Int32(), where=pid_l != pid_r).alias(
+            f"{HELPER_PREFIX}person_id_osa"
+        ),
+        _cpdist(
+            folded_l,
+            folded_r,
+            JaroWinkler.normalized_similarity,
+            pl.Float32(),
+            where=(pairs[f"{HELPER_PREFIX}given_jw"] >= GIVEN_JW_FLOOR) & (folded_l != folded_r),
+        ).alias(f"{HELPER_PREFIX}name_jw"),
+    ).drop("_address_tokens_l", "_address_tokens_r", "_given_code_l", "_given_code_r")
+

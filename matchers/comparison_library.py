@@ -1,0 +1,240 @@
+"""The comparison library: one builder per field, and applying comparisons to pairs.
+
+Usage::
+
+    pairs = add_comparison_inputs(pairs)           # helper columns cmp_* (names, scores)
+    pairs = compare(pairs, default_comparisons())  # gamma_name, gamma_birth_date, ...
+
+A new level is one ``Level`` in its builder, declared with its properties (term frequency, tag).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from contracts.fields import BIRTH_DATE, OLD_ID, PERSON_ID
+from matchers.comparison import Comparison, Level
+from matchers.comparison_inputs import (
+    GIVEN_JW_FLOOR,
+    HELPER_PREFIX,
+    MAX_DROPPED_POSITION,
+    add_comparison_inputs,
+    helper,
+)
+
+
+def _lr(field: str) -> tuple[pl.Expr, pl.Expr]:
+    return pl.col(f"{field}_l"), pl.col(f"{field}_r")
+
+
+def name_comparison(
+    jw: tuple[float, float] = (0.95, 0.88), given_jw: float = 0.9
+) -> Comparison:
+    """Full names. Levels (strongest first):
+
+    missing · exact (canonical, accented) · equal without diacritics, one side unaccented ·
+    equal without diacritics, diacritics differ (An/Ân: evidence of two people) · one middle
+    name dropped or added · close spelling (Jaro-Winkler ≥ jw[0] on folded names, or equal once
+    Telex leftovers are undone and a final y after a consonant is read as i: Lý/Lí, Mỹ/Mĩ) ·
+    Jaro-Winkler ≥ jw[1] · given name alone agrees · different.
+    The Jaro-Winkler levels also need the folded given names to score ≥ given_jw, so twins
+    ("Nguyễn Văn Hùng"/"Nguyễn Văn Dũng", JW 0.97) do not count as close.
+    """
+    high, low = jw
+    if not 0 < low < high <= 1 or not GIVEN_JW_FLOOR <= given_jw <= 1:
+        raise ValueError(
+            f"name_comparison: need 0 < jw[1] < jw[0] <= 1 and {GIVEN_JW_FLOOR} <= given_jw <= 1"
+        )
+    folded_l, folded_r = helper("name_folded", "l"), helper("name_folded", "r")
+    accented_l, accented_r = helper("name_accented", "l"), helper("name_accented", "r")
+    same_folded = folded_l == folded_r
+    dropped = pl.lit(False)
+    for i in range(1, MAX_DROPPED_POSITION + 1):
+        dropped = (
+            dropped
+            | (helper(f"name_drop{i}", "l") == folded_r)
+            | (helper(f"name_drop{i}", "r") == folded_l)
+        )
+    given_close = helper("given_jw") >= given_jw
+    return Comparison(
+        "name",
+        (
+            Level("missing", folded_l.is_null() | folded_r.is_null()),
+            Level("exact", helper("name_canonical", "l") == helper("name_canonical", "r"), term_frequency="tf_name"),
+            Level(
+                "equal without diacritics, one side unaccented",
+                same_folded & ~(accented_l & accented_r),
+                term_frequency="tf_name",
+            ),
+            Level("equal without diacritics, diacritics differ", same_folded, term_frequency="tf_name"),
+            Level("one middle name dropped or added", dropped),
+            Level(
+                f"close spelling (Jaro-Winkler ≥ {high}, Telex leftovers or i/y)",
+                ((helper("name_jw") >= high) & given_close)
+                | (helper("name_spelling", "l") == helper("name_spelling", "r")),
+                tag="name_close",
+            ),
+            Level(f"similar spelling (Jaro-Winkler ≥ {low})", (helper("name_jw") >= low) & given_close),
+            Level("given name agrees", helper("given_folded", "l") == helper("given_folded", "r"),
+                  term_frequency="tf_given"),
+            Level("different", pl.lit(True)),
+        ),
+    )
+
+
+def birth_date_comparison(jan1_unknown: bool = True) -> Comparison:
+    """Birth dates, each read at its precision ("day", "month", "year"; null = "day"). Levels:
+
+    missing · exact day · same at the coarser precision of the two (year-only vs full date,
+    same year) · day and month swapped · same year and month · one digit different (ddmmyyyy)
+    · year ±1, same day and month · different.
+    With jan1_unknown, a full date on 1 January counts as year-only after "exact day" (the
+    "01/01/1942" placeholder): 01/01/1942 vs 15/06/1942 is "same at the coarser precision".
+    """
+    d_l, d_r = _lr(BIRTH_DATE)
+    y_l, y_r = helper("birth_year", "l"), helper("birth_year", "r")
+    m_l, m_r = helper("birth_month", "l"), helper("birth_month", "r")
+    dd_l, dd_r = helper("birth_day", "l"), helper("birth_day", "r")
+    rank_l, rank_r = helper("birth_rank", "l"), helper("birth_rank", "r")
+    exact = (d_l == d_r) & (rank_l == 0) & (rank_r == 0)
+    if jan1_unknown:
+        rank_l = pl.when((dd_l == 1) & (m_l == 1)).then(pl.lit(2, pl.Int8)).otherwise(rank_l)
+        rank_r = pl.when((dd_r == 1) & (m_r == 1)).then(pl.lit(2, pl.Int8)).otherwise(rank_r)
+    coarse = pl.max_horizontal(rank_l, rank_r)
+    both_day = coarse == 0
+    same_y, same_m, same_d = y_l == y_r, m_l == m_r, dd_l == dd_r
+    digits_differ = pl.sum_horizontal(
+        (dd_l // 10 != dd_r // 10).cast(pl.Int8),
+        (dd_l % 10 != dd_r % 10).cast(pl.Int8),
+        (m_l // 10 != m_r // 10).cast(pl.Int8),
+        (m_l % 10 != m_r % 10).cast(pl.Int8),
+        *((y_l // 10**k % 10 != y_r // 10**k % 10).cast(pl.Int8) for k in range(4)),
+    )
+    return Comparison(
+        "birth_date",
+        (
+            Level("missing", d_l.is_null() | d_r.is_null()),
+            Level("exact day", exact),
+            Level(
+                "same at the coarser precision",
+                ((coarse == 2) & same_y) | ((coarse == 1) & same_y & same_m),
+            ),
+            Level("day and month swapped", both_day & same_y & (dd_l == m_r) & (m_l == dd_r)),
+            Level("same year and month", both_day & same_y & same_m),
+            Level("one digit different", both_day & (digits_differ == 1)),
+            Level(
+                "year ±1, same day and month",
+                both_day & same_d & same_m & ((y_l - y_r).abs() == 1),
+            ),
+            Level("different", pl.lit(True)),
+        ),
+    )
+
+
+def id_comparison() -> Comparison:
+    """Personal ID (12 digits) and old CMND (9 or 12 digits). Levels:
+
+    missing (no ID of a comparable kind on both sides: neutral) · personal ID equal · old ID
+    equal (old_id vs old_id, or an ID in one field equal to the other side's other field) ·
+    personal IDs one edit or one adjacent transposition apart · both present and different.
+    """
+    pid_l, pid_r = _lr(PERSON_ID)
+    old_l, old_r = _lr(OLD_ID)
+    cross = ((old_l, old_r), (old_l, pid_r), (pid_l, old_r))
+
+    def comparable(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+        return (a.str.len_chars() == b.str.len_chars()).fill_null(False)
+
+    any_comparable = comparable(pid_l, pid_r)
+    old_equal = pl.lit(False)
+    for a, b in cross:
+        any_comparable = any_comparable | comparable(a, b)
+        old_equal = old_equal | (a == b).fill_null(False)
+    return Comparison(
+        "id",
+        (
+            Level("missing", ~any_comparable),
+            Level("personal ID equal", (pid_l == pid_r).fill_null(False), tag="id_equal"),
+            Level("old ID (CMND) equal", old_equal, tag="old_id_equal"),
+            Level("personal ID one edit or transposition apart", helper("person_id_osa") == 1, tag="id_one_edit"),
+            Level("both present and different", pl.lit(True)),
+        ),
+    )
+
+
+def gender_comparison() -> Comparison:
+    """Gender, a missing one filled from the ID's 4th digit, then from "Thị"/"Văn". Levels:
+
+    missing · equal · different.
+    """
+    g_l, g_r = helper("gender", "l"), helper("gender", "r")
+    return Comparison(
+        "gender",
+        (
+            Level("missing", g_l.is_null() | g_r.is_null()),
+            Level("equal", g_l == g_r),
+            Level("different", pl.lit(True)),
+        ),
+    )
+
+
+def place_comparison(overlap: float = 1.0) -> Comparison:
+    """Addresses, folded and split into tokens (weak evidence: lists keep old addresses). Levels:
+
+    missing · equal · token overlap (shared tokens / tokens of the shorter ≥ overlap; 1.0 means
+    one address's tokens all appear in the other: "thon 3" vs "thon 3, xa ...") · different.
+    """
+    if not 0 < overlap <= 1:
+        raise ValueError("place_comparison: need 0 < overlap <= 1")
+    a_l, a_r = helper("address_folded", "l"), helper("address_folded", "r")
+    label = (
+        "one address's tokens all in the other"
+        if overlap == 1
+        else f"token overlap ≥ {overlap:g}"
+    )
+    return Comparison(
+        "place",
+        (
+            Level("missing", a_l.is_null() | a_r.is_null()),
+            Level("equal", a_l == a_r),
+            Level(label, helper("address_overlap") >= overlap),
+            Level("different", pl.lit(True)),
+        ),
+    )
+
+
+def default_comparisons() -> tuple[Comparison, ...]:
+    """name, birth_date, id, gender, place with their default settings."""
+    return (
+        name_comparison(),
+        birth_date_comparison(),
+        id_comparison(),
+        gender_comparison(),
+        place_comparison(),
+    )
+
+
+def compare(
+    pairs: pl.DataFrame, comparisons: Sequence[Comparison] | None = None
+) -> pl.DataFrame:
+    """Add one Int8 ``gamma_<name>`` column per comparison (default: `default_comparisons`).
+
+    Helper columns are computed first when absent (and then dropped again); pass a frame from
+    `add_comparison_inputs` to keep them.
+    """
+    comparisons = default_comparisons() if comparisons is None else tuple(comparisons)
+    added = not any(c.startswith(HELPER_PREFIX) for c in pairs.columns)
+    frame = add_comparison_inputs(pairs) if added else pairs
+    frame = frame.with_columns(c.gamma() for c in comparisons)
+    if added:
+        keep = set(pairs.columns) | {c.output_name for c in comparisons}
+        frame = frame.select([c for c in frame.columns if c in keep])
+    return frame
+
+
+def explain(pairs: pl.DataFrame, comparisons: Sequence[Comparison] | None = None) -> pl.DataFrame:
+    """Add ``explain_<name>`` English texts ("name: exact") next to the gamma columns."""
+    comparisons = default_comparisons() if comparisons is None else tuple(comparisons)
+    return pairs.with_columns(c.explanation() for c in comparisons)

@@ -1,0 +1,123 @@
+"""Ingest one source file: read its grids, find the header, and give its rows in canonical fields.
+
+Output columns: ``source_file``, ``source_row`` and every canonical field of the source (see
+``pipelines.ingest.canonical``). A workbook with several sheets gives the rows of every sheet
+whose header has the source's required columns (or of the sheet named in ``SourceFile.sheet``);
+when more than one sheet is read, ``source_file`` is ``"<path>#<sheet>"`` so that
+(source_file, source_row) stays unique.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import polars as pl
+
+from contracts import GENDERED_FIELDS, InputFileError, closest_headers, header_key
+from contracts import fields as F
+from pipelines.ingest.canonical import canonical_records, parse_values, source_fields
+from pipelines.ingest.formats import SHEET_ROW, Grid, read_grids
+from pipelines.ingest.layout import (
+    HEADER_SEARCH_ROWS,
+    Header,
+    column_letter,
+    data_rows,
+    drop_footer,
+    find_header,
+    missing_fields,
+)
+from pipelines.ingest.sources import SourceFile
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """A file read into canonical fields, and what was learnt while reading it."""
+
+    source: SourceFile
+    records: pl.DataFrame
+    header_row: int
+    mapping: dict[str, str]
+    encoding: str | None
+    sheet: str | None
+
+
+def ingest_file(src: SourceFile) -> Ingested:
+    """Read, find the header, map columns and parse values; InputFileError on unusable input.
+
+    An unexpected error on a strange file also becomes an InputFileError (its type only, never
+    a value), so that one file never stops the others.
+    """
+    try:
+        return _ingest(src)
+    except InputFileError:
+        raise
+    except Exception as err:  # noqa: BLE001 - isolate the file; the message holds no data
+        raise InputFileError(
+            f"{src.path.name}: could not be read (unexpected {type(err).__name__}); please report this file's layout"
+        ) from None
+
+
+def _ingest(src: SourceFile) -> Ingested:
+    grids = read_grids(src.path, encoding=src.encoding, sheet=src.sheet)
+    chosen = _choose_sheets(grids, src)
+    several = len(chosen) > 1
+    frames = []
+    for grid, header in chosen:
+        label = f"{src.path}#{grid.sheet}" if several else str(src.path)
+        _refuse_duplicate_headers(src, grid, header)
+        rows = data_rows(grid.cells, header)
+        mapped = [f"c{j}" for j, t in enumerate(header.texts) if t and t in header.mapping]
+        rows = drop_footer(rows, mapped)
+        frames.append(canonical_records(rows, header, src.source, label))
+    records = pl.concat(frames, how="diagonal_relaxed") if several else frames[0]
+    records = parse_values(records)
+    first_grid, first_header = chosen[0]
+    header_row = int(first_grid.cells[SHEET_ROW][first_header.first])
+    mapping: dict[str, str] = {}
+    for _, header in chosen:
+        mapping.update(header.mapping)
+    sheets = ", ".join(g.sheet for g, _ in chosen if g.sheet) or None
+    return Ingested(src, records, header_row, mapping, first_grid.encoding, sheets)
+
+
+def _choose_sheets(grids: list[Grid], src: SourceFile) -> list[tuple[Grid, Header]]:
+    """The sheets to read with their headers; InputFileError naming what is missing if none fits."""
+    wanted = source_fields(src.source) + GENDERED_FIELDS
+    required = F.REQUIRED_COLUMNS.get(src.source, (F.FULL_NAME,))
+    overrides = src.header_overrides or None
+    candidates = [g for g in grids if not g.hidden] if src.sheet is None and len(grids) > 1 else grids
+    fits, misfits = [], []
+    for grid in candidates or grids:
+        header = find_header(grid.cells, grid.merges, wanted, required, overrides)
+        if header is None:
+            continue
+        (misfits if missing_fields(required, header) else fits).append((grid, header))
+    if fits:
+        return fits
+    name = src.path.name
+    if not misfits:
+        raise InputFileError(f"{name}: no header row found in the first {HEADER_SEARCH_ROWS} rows")
+    grid, header = max(misfits, key=lambda gh: gh[1].score)
+    missing = missing_fields(required, header)
+    found = [t for t in header.texts if t]
+    hints = "; ".join(f"closest to {f}: {closest_headers(f, found) or 'none'}" for f in missing)
+    where = f"{name}, sheet {grid.sheet!r}" if len(grids) > 1 else name
+    message = f"{where}: no column for {', '.join(missing)}; headers found: {found}; {hints}"
+    if len(grids) > 1:
+        message += f" (no other sheet has one either; sheets: {[g.sheet for g in grids]})"
+    raise InputFileError(message)
+
+
+def _refuse_duplicate_headers(src: SourceFile, grid: Grid, header: Header) -> None:
+    """Two columns under one mapped header name: which one holds the field is unknowable."""
+    keys = Counter(header_key(t) for t in header.texts if t)
+    for text in header.mapping:
+        key = header_key(text)
+        if keys[key] > 1:
+            columns = [column_letter(j) for j, t in enumerate(header.texts) if t and header_key(t) == key]
+            where = f"{src.path.name}, sheet {grid.sheet!r}" if grid.sheet else src.path.name
+            raise InputFileError(
+                f"{where}: the header {text!r} appears in columns {' and '.join(columns)}; "
+                "rename or delete one so it is clear which column to read"
+            )

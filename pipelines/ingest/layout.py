@@ -1,0 +1,201 @@
+"""Where the list is in a sheet: the header row (or two merged header rows), the data rows, the footer.
+
+Offices put a title block above the header ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "DANH SÁCH …"),
+split a header over two merged rows ("Ngày tháng năm sinh" over "Nam" | "Nữ", "Họ và tên"
+merged down over both), number the columns "(1) (2) (3)…" under it and sign below the list.
+This works on the first rows of a grid (a few dozen Python rows at most); the records stay a
+polars frame.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from contracts import fields as F
+from contracts import header_key, map_headers
+from pipelines.ingest.formats import SHEET_ROW, Merge
+
+HEADER_SEARCH_ROWS = 30
+COLUMN_NUMBERS = re.compile(r"^[\(\[]?\s*[0-9]{1,2}\s*[\)\]]?$")
+# A cell that is a value, not a header: a number, a date, an ID.
+_VALUE_LIKE = re.compile(r"^[0-9][0-9\s./\-:,]*$")
+# Words of a list's footer (signatures, totals), compared on header_key-folded text.
+FOOTER_WORDS = ("nguoilap", "thutruong", "truongtram", "truongthon", "truongban", "xacnhan", "kyten",
+                "kyghiro", "tongcong", "tongso", "giamdoc", "chutich")
+NAME_PARTS = ("family_middle_name", "given_name")  # a name split over "Họ và tên đệm" | "Tên"
+DATE_PAIR = ("birth_date_male", "birth_date_female")
+TICK_PAIR = ("gender_male", "gender_female")
+
+
+@dataclass(frozen=True)
+class Header:
+    """The header of a grid: its row positions in the grid, one text per column, the mapping."""
+
+    first: int  # position in grid.cells of the first header row
+    last: int  # position of the last header row (data follow it)
+    texts: tuple[str | None, ...]  # per column c0, c1, …
+    mapping: dict[str, str]  # header text → canonical field
+    score: int
+
+    @property
+    def fields(self) -> set[str]:
+        """Fields the header provides, a gender pair counting as the fields it yields."""
+        return provided_fields(self.mapping.values())
+
+
+def provided_fields(mapped: Sequence[str] | set[str] | object) -> set[str]:
+    found = set(mapped)  # type: ignore[arg-type]
+    if set(NAME_PARTS) <= found:
+        found.add(F.FULL_NAME)
+    if set(DATE_PAIR) <= found:
+        found |= {F.BIRTH_DATE, F.GENDER}
+    if set(TICK_PAIR) <= found:
+        found.add(F.GENDER)
+    return found
+
+
+def missing_fields(required: Sequence[str], header: Header) -> list[str]:
+    """Required fields without a column."""
+    found = header.fields
+    return [f for f in required if f not in found]
+
+
+def column_letter(j: int) -> str:
+    """0 → "A", 25 → "Z", 26 → "AA"."""
+    out = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _texts(row: Sequence[object]) -> list[str | None]:
+    return [None if v is None else str(v).strip() or None for v in row]
+
+
+def find_header(cells: pl.DataFrame, merges: Sequence[Merge], wanted: Sequence[str],
+                required: Sequence[str], overrides: Mapping[str, str] | None = None) -> Header | None:
+    """The header among the first rows: the row (or pair of rows) whose cells map to the most
+    canonical fields, with a bonus when every required field is there. None for an empty grid.
+
+    Two rows are combined only when the upper one spans groups ("Ngày sinh" over "Nam" | "Nữ",
+    from merged cells or, without merge information, from empty cells beside it) or the lower one
+    labels columns left empty above, and the combination maps strictly more fields than the
+    upper row alone. The lower row must hold no value-like cell (number, date, "(1)").
+    """
+    n = min(HEADER_SEARCH_ROWS, cells.height)
+    rows = [_texts(cells.row(i)[:-1]) for i in range(n)]
+    sheet_rows = cells[SHEET_ROW].head(n).to_list()
+    best: Header | None = None
+    best_key: tuple[int, int] = (-1, -1)
+
+    def consider(header: Header, filled: int) -> None:
+        nonlocal best, best_key
+        key = (header.score, filled)
+        if key > best_key:
+            best, best_key = header, key
+
+    for i, row in enumerate(rows):
+        texts = [t for t in row if t]
+        if not texts:
+            continue
+        single = _header(i, i, row, wanted, required, overrides)
+        consider(single, len(texts))
+        if i + 1 < n and sheet_rows[i + 1] == sheet_rows[i] + 1:
+            combined = _combined(i, row, rows[i + 1], sheet_rows[i], merges, wanted, required, overrides)
+            if combined is not None and combined.score > single.score:
+                consider(combined, len(texts))
+    return best
+
+
+def _score(mapping: dict[str, str], required: Sequence[str]) -> int:
+    found = provided_fields(mapping.values())
+    return len(found) + (10 if all(f in found for f in required) else 0)
+
+
+def _header(first: int, last: int, texts: list[str | None], wanted, required, overrides) -> Header:
+    mapping = map_headers([t for t in texts if t], wanted, overrides)
+    return Header(first, last, tuple(texts), mapping, _score(mapping, required))
+
+
+def _combined(i: int, top: list[str | None], bottom: list[str | None], top_sheet_row: int,
+              merges: Sequence[Merge], wanted, required, overrides) -> Header | None:
+    """Rows i and i+1 read as one header, or None when row i+1 does not look like a sub-header."""
+    width = max(len(top), len(bottom))
+    top = top + [None] * (width - len(top))
+    bottom = bottom + [None] * (width - len(bottom))
+    below = [t for t in bottom if t]
+    if not below or any(_VALUE_LIKE.match(t) or COLUMN_NUMBERS.match(t) for t in below):
+        return None
+    spanned = list(top)
+    grouped = False
+    in_top = [m for m in merges if m[0] == top_sheet_row and m[1] >= top_sheet_row]
+    for r0, r1, c0, c1 in in_top:
+        if c1 > c0:  # a group title merged across columns
+            for j in range(c0 + 1, min(c1, width - 1) + 1):
+                spanned[j] = top[c0]
+            grouped = True
+        if r1 > r0:  # a title merged down over both rows
+            grouped = True
+    if not in_top:  # no merge information (CSV, or merges lost): a group is a title + empty cells
+        for j in range(1, width):
+            if spanned[j] is None and bottom[j] and spanned[j - 1] and bottom[j - 1]:
+                spanned[j] = spanned[j - 1]
+                grouped = True
+    if any(t is None and b for t, b in zip(spanned, bottom)):
+        grouped = True  # labels sitting in the lower row under empty cells
+    if not grouped:
+        return None
+    repeated = Counter(header_key(b) for b in bottom if b)
+    texts: list[str | None] = []
+    for t, b in zip(spanned, bottom):
+        if t and b and t != b and repeated[header_key(b)] > 1:
+            options = [f"{t} {b}"]  # "Trẻ" | "Mẹ" over "Họ và tên" twice: the group tells them apart
+        else:
+            options = [f"{t} {b}", b, t] if t and b and t != b else [t or b]
+        chosen = next((o for o in options if o and map_headers([o], wanted, overrides)), options[0])
+        texts.append(chosen)
+    mapping = map_headers([t for t in texts if t], wanted, overrides)
+    return Header(i, i + 1, tuple(texts), mapping, _score(mapping, required))
+
+
+def data_rows(cells: pl.DataFrame, header: Header) -> pl.DataFrame:
+    """Rows below the header that hold any value, minus a "(1) (2) (3)" column-number row."""
+    below = cells.slice(header.last + 1)
+    value_cols = [c for c in below.columns if c != SHEET_ROW]
+    if not value_cols:
+        return below.head(0)
+    stripped = [pl.col(c).str.strip_chars() for c in value_cols]
+    non_empty = pl.any_horizontal([s.is_not_null() & (s != "") for s in stripped])
+    below = below.filter(non_empty)
+    if below.height:
+        first = [v for v in below.row(0)[:-1] if v is not None and str(v).strip()]
+        if len(first) >= 2 and all(COLUMN_NUMBERS.match(str(v).strip()) for v in first):
+            below = below.slice(1)
+    return below
+
+
+def drop_footer(rows: pl.DataFrame, mapped_columns: Sequence[str]) -> pl.DataFrame:
+    """Trim a footer: the trailing rows that carry a signature/total word ("Người lập biểu",
+    "Tổng cộng", "(Ký, ghi rõ họ tên)") or fill fewer than two mapped columns, when that block
+    sits below an empty row or holds such a word."""
+    mapped = [c for c in mapped_columns if c in rows.columns]
+    if rows.is_empty() or not mapped:
+        return rows
+    filled = rows.select(pl.sum_horizontal([pl.col(c).is_not_null() for c in mapped])).to_series().to_list()
+    sheet_rows = rows[SHEET_ROW].to_list()
+    texts = [header_key(" ".join(str(v) for v in r[:-1] if v is not None)) for r in rows.tail(10).rows()]
+    worded = [False] * (rows.height - len(texts)) + [any(w in t for w in FOOTER_WORDS) for t in texts]
+    cut = rows.height
+    while cut > 0 and rows.height - cut < 10 and (worded[cut - 1] or filled[cut - 1] < 2):
+        cut -= 1
+    if cut == rows.height:
+        return rows
+    gap = cut > 0 and sheet_rows[cut] - sheet_rows[cut - 1] > 1
+    return rows.head(cut) if gap or any(worded[cut:]) else rows
