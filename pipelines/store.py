@@ -102,17 +102,9 @@ def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the run database with every public table present."""
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS  # a notebook's short read may hold the file a moment
-    while True:
-        try:
-            con = duckdb.connect(str(db_path))
-            break
-        except duckdb.IOException as err:
-            if "lock" not in str(err).lower():
-                raise DoisoatError(f"{db_path}: cannot open the database ({type(err).__name__})") from None
-            if time.monotonic() >= deadline:
-                raise DoisoatError(f"{db_path}: the database is in use by another process (is another run going?)") from None
-            time.sleep(0.2)
+    # a notebook's short read may hold the file a moment
+    con = _connect_waiting(db_path, str(db_path), False, LOCK_WAIT_SECONDS,
+                           "the database is in use by another process (is another run going?)")
     for name, ddl in TABLES.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({ddl})")
         _add_missing_columns(con, name, ddl)
@@ -180,13 +172,20 @@ def open_db(db: Path, *, read_only: bool = False, wait: float = 10.0) -> duckdb.
     db = Path(db)
     if not db.exists():
         raise DoisoatError(f"{db.name}: database not found")
+    return _connect_waiting(db, db.name, read_only, wait,
+                            "the database is busy (a run is writing); try again in a minute")
+
+
+def _connect_waiting(db: Path, label: str, read_only: bool, wait: float, busy: str) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect``, retried for ``wait`` seconds while another process holds the file's lock;
+    DoisoatError ``"<label>: <busy>"`` when it stays locked, or naming the error type otherwise."""
     deadline = time.monotonic() + wait
     while True:
         try:
             return duckdb.connect(str(db), read_only=read_only)
         except duckdb.IOException as err:
             if "lock" not in str(err).lower():
-                raise DoisoatError(f"{db.name}: cannot open the database ({type(err).__name__})") from None
+                raise DoisoatError(f"{label}: cannot open the database ({type(err).__name__})") from None
             if time.monotonic() >= deadline:
-                raise DoisoatError(f"{db.name}: the database is busy (a run is writing); try again in a minute") from None
+                raise DoisoatError(f"{label}: {busy}") from None
             time.sleep(0.2)

@@ -25,7 +25,13 @@ from contracts import (
 )
 from contracts import fields as F
 from pipelines.ingest.formats import SHEET_ROW
-from pipelines.ingest.layout import DATE_PAIR, NAME_PARTS, TICK_PAIR, Header, column_letter
+from pipelines.ingest.layout import (
+    DATE_PAIR,
+    NAME_PARTS,
+    TICK_PAIR,
+    Header,
+    column_letter,
+)
 
 
 def source_fields(source: str) -> tuple[str, ...]:

@@ -23,9 +23,11 @@ from pipelines.ingest.layout import (
     Header,
     column_letter,
     data_rows,
+    describe_header,
     drop_footer,
     find_header,
     missing_fields,
+    number_cells,
 )
 from pipelines.ingest.sources import SourceFile
 
@@ -100,13 +102,28 @@ def _choose_sheets(grids: list[Grid], src: SourceFile) -> list[tuple[Grid, Heade
         raise InputFileError(f"{name}: no header row found in the first {HEADER_SEARCH_ROWS} rows")
     grid, header = max(misfits, key=lambda gh: gh[1].score)
     missing = missing_fields(required, header)
-    found = [t for t in header.texts if t]
-    hints = "; ".join(f"closest to {f}: {closest_headers(f, found) or 'none'}" for f in missing)
     where = f"{name}, sheet {grid.sheet!r}" if len(grids) > 1 else name
-    message = f"{where}: no column for {', '.join(missing)}; headers found: {found}; {hints}"
+    sheet_row = int(grid.cells[SHEET_ROW][header.first])
+    message = f"{where}: no column for {', '.join(missing)}; {describe_header(header, sheet_row)}"
+    hints = "" if number_cells(header) else _closest_columns(header, missing)
+    if hints:
+        message += f"; {hints}"
+    message += "; name the columns in a --mapping file"
     if len(grids) > 1:
         message += f" (no other sheet has one either; sheets: {[g.sheet for g in grids]})"
     raise InputFileError(message)
+
+
+def _closest_columns(header: Header, missing: list[str]) -> str:
+    """ "closest to full_name: column B" for the unrecognised columns nearest a missing field
+    (letters only: an unrecognised cell may hold a name or an ID)."""
+    unknown = {t: j for j, t in enumerate(header.texts) if t and t not in header.mapping}
+    hints = []
+    for f in missing:
+        near = [column_letter(unknown[t]) for t in closest_headers(f, list(unknown))]
+        if near:
+            hints.append(f"closest to {f}: column{'s' if len(near) > 1 else ''} {', '.join(near)}")
+    return "; ".join(hints)
 
 
 def _refuse_duplicate_headers(src: SourceFile, grid: Grid, header: Header) -> None:

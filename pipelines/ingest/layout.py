@@ -65,6 +65,28 @@ def missing_fields(required: Sequence[str], header: Header) -> list[str]:
     return [f for f in required if f not in found]
 
 
+def number_cells(header: Header) -> int:
+    """How many cells of a header row are numbers, dates or IDs (a header has none)."""
+    return sum(1 for t in header.texts if t and _VALUE_LIKE.match(t.strip()))
+
+
+def describe_header(header: Header, sheet_row: int) -> str:
+    """The row taken as a header, told without quoting a cell it does not recognise (it may be a
+    name or an ID): "row 1 looks like data: 10 cells, 3 of them numbers", or which headers it
+    recognised and the letters of the columns it did not."""
+    cells = [(j, t.strip()) for j, t in enumerate(header.texts) if t and t.strip()]
+    numbers = number_cells(header)
+    if numbers:
+        return (f"row {sheet_row} looks like data, not a header: {len(cells)} cells, {numbers} of them numbers "
+                "(is the header row missing?)")
+    known = [f"{t!r} = {header.mapping[t]}" for _, t in cells if t in header.mapping]
+    unknown = [column_letter(j) for j, t in cells if t not in header.mapping]
+    told = f"row {sheet_row} read as the header: {len(cells)} cells; recognised: {', '.join(known) or 'none'}"
+    if unknown:
+        told += f"; not recognised: column{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}"
+    return told
+
+
 def column_letter(j: int) -> str:
     """0 → "A", 25 → "Z", 26 → "AA"."""
     out = ""

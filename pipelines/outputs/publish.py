@@ -40,18 +40,24 @@ class Published:
     resolved: int = 0
 
 
-def _csv_bytes(frame: pl.DataFrame) -> bytes:
+# A cell starting with one of these is a formula when a spreadsheet opens the CSV (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text cell that a spreadsheet would read as a formula, prefixed with an apostrophe."""
+    pattern = "^[" + "".join("\\" + c if c in "-+" else c for c in FORMULA_STARTS) + "]"
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(pattern)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c, dtype in frame.schema.items() if dtype == pl.String
+    )
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    """UTF-8 CSV with a BOM (Excel reads it as UTF-8), formula-like text neutralised."""
     buffer = io.BytesIO()
-    frame.write_csv(buffer, include_bom=True)
+    neutralised(frame).write_csv(buffer, include_bom=True)
     return buffer.getvalue()
-
-
-def write_out_dir(out: Path, run: RunOutput) -> list[Path]:
-    """Write ``<sector>_discrepancies.csv`` per sector from a run's tables and return the paths."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    findings = run.tables.get("discrepancies", pl.DataFrame())
-    return _write_csvs(out, findings)
 
 
 def _write_csvs(out: Path, findings: pl.DataFrame) -> list[Path]:
@@ -62,7 +68,7 @@ def _write_csvs(out: Path, findings: pl.DataFrame) -> list[Path]:
         if sector not in F.SECTORS:
             continue  # the police's findings go to their XLSX list only
         rows = findings.filter(pl.col("sector") == sector).drop("sector", "run_id", strict=False)
-        written.append(write_private(out / f"{sector}_discrepancies.csv", _csv_bytes(rows)))
+        written.append(write_private(out / f"{sector}_discrepancies.csv", csv_bytes(rows)))
     return written
 
 

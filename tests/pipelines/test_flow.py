@@ -59,7 +59,8 @@ def test_a_file_with_unknown_headers_fails_alone(small_commune, tmp_path):
     assert summary.status == "partial"
     assert [p for p, _ in summary.failed_files] == [str(bad)]
     reason = summary.failed_files[0][1]
-    assert reason.startswith("khong_ro.csv: no column for full_name; headers found: ['Cột A', 'Cột B', 'Cột C']")
+    assert reason.startswith("khong_ro.csv: no column for full_name; row 1 read as the header: 3 cells; "
+                             "recognised: none; not recognised: columns A, B, C")
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT status, message FROM source_files WHERE path = ?", [str(bad)]).fetchone() == ("failed", reason)
     assert con.execute("SELECT status FROM runs").fetchone() == ("partial",)

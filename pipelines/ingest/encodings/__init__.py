@@ -10,9 +10,24 @@
 """
 
 from pipelines.ingest.encodings._tables import ENCODINGS
-from pipelines.ingest.encodings.detect import decode_bytes, detect_encoding, normalize_encoding_name
-from pipelines.ingest.encodings.encode import encode_cp1258, encode_tcvn3, encode_vni, to_tcvn3_text, to_vni_text
-from pipelines.ingest.encodings.legacy import decode_cell_by_font, decode_tcvn3, decode_vni, detect_legacy_text
+from pipelines.ingest.encodings.detect import (
+    decode_bytes,
+    detect_encoding,
+    normalize_encoding_name,
+)
+from pipelines.ingest.encodings.encode import (
+    encode_cp1258,
+    encode_tcvn3,
+    encode_vni,
+    to_tcvn3_text,
+    to_vni_text,
+)
+from pipelines.ingest.encodings.legacy import (
+    decode_cell_by_font,
+    decode_tcvn3,
+    decode_vni,
+    detect_legacy_text,
+)
 
 __all__ = [
     "ENCODINGS", "decode_bytes", "decode_cell_by_font", "decode_tcvn3", "decode_vni", "detect_encoding",

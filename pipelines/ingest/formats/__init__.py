@@ -7,7 +7,13 @@
 """
 
 from pipelines.ingest.formats.grid import SHEET_ROW, Grid, Merge, cell_text
-from pipelines.ingest.formats.read import EXCEL_SUFFIXES, TEXT_SUFFIXES, file_sha256, read_grid, read_grids
+from pipelines.ingest.formats.read import (
+    EXCEL_SUFFIXES,
+    TEXT_SUFFIXES,
+    file_sha256,
+    read_grid,
+    read_grids,
+)
 from pipelines.ingest.formats.text import sniff_delimiter
 
 __all__ = [

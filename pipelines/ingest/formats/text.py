@@ -17,7 +17,11 @@ from pathlib import Path
 import polars as pl
 
 from contracts import InputFileError
-from pipelines.ingest.encodings import decode_bytes, decode_cell_by_font, detect_legacy_text
+from pipelines.ingest.encodings import (
+    decode_bytes,
+    decode_cell_by_font,
+    detect_legacy_text,
+)
 from pipelines.ingest.formats.grid import SHEET_ROW, Grid, grid_from_records
 
 

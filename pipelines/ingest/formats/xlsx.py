@@ -11,7 +11,13 @@ from pathlib import Path
 
 from contracts import InputFileError
 from pipelines.ingest.encodings import decode_cell_by_font
-from pipelines.ingest.formats.grid import Grid, Merge, SheetRows, cell_text, grid_of_sheet
+from pipelines.ingest.formats.grid import (
+    Grid,
+    Merge,
+    SheetRows,
+    cell_text,
+    grid_of_sheet,
+)
 
 _MERGE_RX = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?"')
 

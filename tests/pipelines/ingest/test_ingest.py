@@ -206,8 +206,10 @@ def test_no_sheet_with_the_header(tmp_path):
     with pytest.raises(InputFileError) as err:
         ingest_file(SourceFile("vaccination", path))
     assert str(err.value) == (
-        "sai.xlsx, sheet 'B': no column for full_name; headers found: ['Tên bệnh nhân', 'Ngày tiêm']; "
-        "closest to full_name: ['Tên bệnh nhân', 'Ngày tiêm'] (no other sheet has one either; sheets: ['A', 'B'])")
+        "sai.xlsx, sheet 'B': no column for full_name; row 1 read as the header: 2 cells; "
+        "recognised: 'Ngày tiêm' = vaccination_date; not recognised: column A; closest to full_name: column A; "
+        "name the columns in a --mapping file "
+        "(no other sheet has one either; sheets: ['A', 'B'])")
 
 
 @needs_xlrd
@@ -246,10 +248,23 @@ def test_missing_required_column_names_file_headers_and_candidates(tmp_path):
     rows = [["STT", "Tên người bệnh", "Ngày sinh"], [1, "Lê An", "1990"]]
     with pytest.raises(InputFileError) as err:
         ingest_file(SourceFile("residency", write_csv(tmp_path / "dc.csv", rows)))
-    assert str(err.value).startswith(
-        "dc.csv: no column for person_id, full_name; headers found: ['STT', 'Tên người bệnh', 'Ngày sinh']; "
-        "closest to person_id:")
-    assert "closest to full_name: ['Tên người bệnh'" in str(err.value)
+    message = str(err.value)
+    assert message.startswith(
+        "dc.csv: no column for person_id, full_name; row 1 read as the header: 3 cells; "
+        "recognised: 'Ngày sinh' = birth_date; not recognised: columns A, B; closest to person_id:")
+    assert "closest to full_name: columns B" in message and "Tên người bệnh" not in message
+
+
+@pytest.mark.parametrize("sector", ["residency", "vaccination"])
+def test_a_file_without_a_header_is_described_never_quoted(tmp_path, sector):
+    rows = [["040072173621", "232457673", "Trần Văn Hướng", "21/04/1972", "Nam", "Thôn 1"],
+            ["038072173622", "232457674", "Lê Thị Hoa", "22/05/1973", "Nữ", "Thôn 2"]]
+    with pytest.raises(InputFileError) as err:
+        ingest_file(SourceFile(sector, write_csv(tmp_path / "khong_tieu_de.csv", rows)))
+    message = str(err.value)
+    assert "row 1 looks like data, not a header: 6 cells, 3 of them numbers" in message
+    for cell in rows[0] + rows[1]:
+        assert cell not in message
 
 
 def test_mapping_file_overrides_headers_per_source(tmp_path):

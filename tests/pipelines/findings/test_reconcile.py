@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.evaluate import expected_findings, run_without_prefect, score_deceased, score_duplicates, with_deaths
 
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "commune"
+SAMPLE = Path(__file__).resolve().parents[3] / "sample_data" / "commune"
 KEY = ["sector", "file_name", "source_row"]
 
 

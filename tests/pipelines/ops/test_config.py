@@ -129,7 +129,7 @@ def test_cli_exits_2_on_a_bad_configuration_before_starting_prefect(tmp_path):
 
 
 def test_the_example_deployment_in_sample_data_is_valid():
-    cfg = load_config(Path(__file__).resolve().parents[2] / "sample_data" / "doisoat.toml")
+    cfg = load_config(Path(__file__).resolve().parents[3] / "sample_data" / "doisoat.toml")
     params = cfg.run_parameters(cfg.communes[0], "2026-11")
     assert all(Path(s.split("=", 1)[1]).exists() for s in params["sectors"]) and Path(params["residency"]).exists()
     assert len(params["sectors"]) == 5
