@@ -39,7 +39,17 @@ def _fail(message: str, code: int = 1) -> None:
 
 def _run_flow(residency: Path, sectors: list[str], period: str, db: Path, out: Path, match_method: str,
               **options):
-    """Run the reconcile flow with a progress display on a terminal; return its summary or exit 1."""
+    """Run the reconcile flow with a progress display on a terminal; return its summary or exit 1.
+
+    The database's run lock is taken first, so a second run is refused before Prefect starts."""
+    from pipelines.runlock import exclusive_run
+
+    with exclusive_run(db):
+        return _run_flow_locked(residency, sectors, period, db, out, match_method, **options)
+
+
+def _run_flow_locked(residency: Path, sectors: list[str], period: str, db: Path, out: Path, match_method: str,
+                     **options):
     from pipelines import progress
     from pipelines.flow import reconcile
 
@@ -271,7 +281,13 @@ def _run_config(config: Path, period: str) -> None:
         period_end(period)
     except DoisoatError as err:
         _fail(str(err), code=2)
-    state = monthly(config=str(deployment.path), period=period, return_state=True)
+    from pipelines.runlock import exclusive_run
+
+    try:
+        with exclusive_run(Path(deployment.db)):
+            state = monthly(config=str(deployment.path), period=period, return_state=True)
+    except DoisoatError as err:
+        _fail(str(err))
     result = state.result(raise_on_failure=False)
     if result is None or isinstance(result, BaseException):
         _fail(state.message or "the run failed")

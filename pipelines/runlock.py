@@ -4,7 +4,10 @@ DuckDB itself only refuses a second writer when it opens the file, which a run d
 end; the lock makes a second run stop at once instead of after minutes of matching. The lock
 goes with the process: a run that crashes or is killed leaves nothing to clean up. While a run
 holds it, files it creates are private (umask 077): the database and the outputs hold personal
-data.
+data, and so is every folder it creates (0700), the database's own folder included.
+
+``exclusive_run`` may be nested in one process (the CLI takes the lock before it starts Prefect,
+the flow takes it again): only the outermost call locks.
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ def _holder(path: Path) -> str:
 def run_lock(db: Path) -> Iterator[Path]:
     """Hold ``<db>.lock`` exclusively for the block; RunLocked at once if another process holds it."""
     db = Path(db)
-    db.parent.mkdir(parents=True, exist_ok=True)
+    with private_files():
+        db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = lock_path(db)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -61,13 +65,23 @@ def run_lock(db: Path) -> Iterator[Path]:
         os.close(fd)  # releases the lock
 
 
+_HELD: set[str] = set()  # lock files this process holds through exclusive_run
+
+
 @contextmanager
 def exclusive_run(db: Path) -> Iterator[None]:
-    """The lock plus private file creation; on exit the database file is made private too."""
+    """The lock plus private file creation; on exit the database file is made private too.
+    Re-entrant within a process: a nested call for the same database holds nothing more."""
     db = Path(db)
+    key = os.path.abspath(lock_path(db))
+    if key in _HELD:
+        yield
+        return
     install_redaction()
-    with run_lock(db), private_files():
+    with private_files(), run_lock(db):
+        _HELD.add(key)
         try:
             yield
         finally:
+            _HELD.discard(key)
             make_private(db, db.with_name(db.name + ".wal"))

@@ -22,7 +22,7 @@ from contracts import fields as F
 from pipelines.outputs.correction_lists import write_correction_lists
 from pipelines.outputs.report import write_report
 from pipelines.outputs.responses import annotate
-from pipelines.privacy import write_private
+from pipelines.privacy import private_files, write_private
 from pipelines.store import RunOutput, connect, first_row
 
 
@@ -106,7 +106,8 @@ def latest_run(db: Path, period: str) -> str:
 def publish(db: Path, run_id: str, out: Path) -> Published:
     """Write a finished run's CSVs, correction lists and report into ``out`` (made 0700 if new)."""
     out = Path(out)
-    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with private_files():  # parents made here are 0700 too
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
     con = connect(db)
     try:
         period = first_row(con, "SELECT period FROM runs WHERE run_id = ?", [run_id])

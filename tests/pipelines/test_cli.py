@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -39,7 +40,7 @@ def test_bad_usage_exits_2_with_one_line(tmp_path, args, message):
 
 def test_run_end_to_end(small_commune, tmp_path):
     sectors = [a for name in SECTORS for p in sorted(small_commune.glob(f"{name}.*")) for a in ("--sector", f"{name}={p}")]
-    db, out = tmp_path / "d.duckdb", tmp_path / "out"
+    db, out = tmp_path / "new" / "db" / "d.duckdb", tmp_path / "new" / "out"  # folders doisoat creates
     result = cli("run", "--residency", str(small_commune / "residency.csv"), *sectors,
                  "--period", "2026-11", "--db", str(db), "--out", str(out))
     assert result.returncode == 0, result.stderr
@@ -56,14 +57,39 @@ def test_run_end_to_end(small_commune, tmp_path):
         parts = line.split()
         if parts and parts[0] in counts:
             assert int(parts[2]) == counts[parts[0]]
+    # every folder doisoat created is its owner's only, and so is every file in them
+    for folder in (tmp_path / "new", db.parent, out):
+        assert oct(folder.stat().st_mode & 0o777) == "0o700", folder
+    written = [p for p in (tmp_path / "new").rglob("*") if p.is_file()]
+    assert len(written) > 5
+    assert all(oct(p.stat().st_mode & 0o777) == "0o600" for p in written), written
     # every sector's findings file holds that sector's rows only
-    for path in out.glob("*_discrepancies.csv"):
+    csvs = sorted(out.glob("*_discrepancies.csv"))
+    assert len(csvs) == len(SECTORS)
+    for path in csvs:
         sector = path.name.removesuffix("_discrepancies.csv")
         assert sector in SECTORS
         assert oct(path.stat().st_mode & 0o777) == "0o600"
         import polars as pl
         files = pl.read_csv(path, infer_schema=False)["source_file"].unique().to_list()
         assert all(Path(f).name.startswith(sector) for f in files)
+
+
+def test_a_second_run_on_a_locked_database_is_refused_at_once(small_commune, tmp_path):
+    from pipelines.runlock import run_lock
+
+    db = tmp_path / "d.duckdb"
+    with run_lock(db):
+        started = time.monotonic()
+        result = cli("run", "--residency", str(small_commune / "residency.csv"),
+                     "--sector", f"vaccination={small_commune / 'vaccination.xlsx'}",
+                     "--period", "2026-11", "--db", str(db), "--out", str(tmp_path / "out"))
+        took = time.monotonic() - started
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: d.duckdb: another doisoat run is using this database (pid ")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert took < 2.0, f"refused after {took:.1f} s"
+    assert not (tmp_path / "out").exists()
 
 
 def test_run_with_a_missing_residency_file_exits_1(tmp_path):
