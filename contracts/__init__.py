@@ -10,7 +10,7 @@ and soft rules (no I/O, no Prefect).
 """
 
 from contracts import fields
-from contracts.errors import ConfigError, DoisoatError, InputFileError
+from contracts.errors import ConfigError, DoisoatError, InputFileError, SourceUnavailable
 from contracts.headers import (
     GENDERED_FIELDS,
     HEADER_SYNONYMS,
@@ -39,5 +39,5 @@ __all__ = [
     "CHECK_MESSAGES", "ConfigError", "DoisoatError", "GENDERED_FIELDS", "HEADER_SYNONYMS", "InputFileError",
     "clean_name", "closest_headers", "date_from_gender_columns", "gender_from_ticks", "gendered_column",
     "header_key", "id_birth_year", "id_is_female", "fields", "id_province", "looks_like_ticks", "map_headers", "parse_amount", "parse_date",
-    "parse_gender", "parse_id", "soft_findings", "source_schema", "split_valid",
+    "parse_gender", "parse_id", "soft_findings", "SourceUnavailable", "source_schema", "split_valid",
 ]

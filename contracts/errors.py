@@ -9,5 +9,10 @@ class InputFileError(DoisoatError):
     """A source file could not be read or mapped (empty, not a spreadsheet, unknown headers)."""
 
 
+class SourceUnavailable(InputFileError):
+    """A source file could not be read just now (missing, an I/O error, still being written);
+    reading it again later may work, so a run retries it before giving up on it."""
+
+
 class ConfigError(DoisoatError):
     """Bad command-line or configuration input."""

@@ -41,8 +41,7 @@ def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: floa
     outcome = (
         pl.when(pl.col("p1").is_null()).then(pl.lit("unmatched"))
         .when((pl.col("p1") >= match_threshold) & margin_ok & ~orphan_capped).then(pl.lit("matched"))
-        .when(pl.col("p1") >= review_threshold).then(pl.lit("review"))
-        .when((pl.col("p1") >= match_threshold) & (~margin_ok | orphan_capped)).then(pl.lit("review"))
+        .when(pl.col("p1") >= review_threshold).then(pl.lit("review"))  # review_threshold <= match_threshold
         .otherwise(pl.lit("unmatched"))
     )
     method = (

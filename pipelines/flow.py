@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import wait
 from prefect.states import Completed, Failed
 
-from contracts import DoisoatError
+from contracts import DoisoatError, SourceUnavailable
 from contracts import fields as F
 from matchers import LinkSettings, PreparedResidents
 from pipelines import progress
@@ -36,6 +36,7 @@ from pipelines.stages import (
     match_sector_stage,
     reconcile_stage,
     run_stages,
+    unavailable,
     validate_stage,
 )
 from pipelines.store import RunOutput, write_run
@@ -72,9 +73,19 @@ class RunSummary:
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): read, nothing usable
 
 
+def _failure(state) -> BaseException | None:
+    """The exception a failed task state holds, or None."""
+    try:
+        error = state.result(raise_on_failure=False)
+    except Exception:  # noqa: BLE001 - a state without a readable result
+        return None
+    return error if isinstance(error, BaseException) else None
+
+
 def _io_error(task, task_run, state) -> bool:
-    """Retry reading a source only on an I/O error (a share not mounted yet), not on its content."""
-    return isinstance(state.data, OSError)
+    """Retry reading a source only when it was unavailable (missing, an I/O error, still being
+    written: a share not mounted yet), never because of its content."""
+    return isinstance(_failure(state), (SourceUnavailable, OSError))
 
 
 @task(name="ingest", retries=2, retry_delay_seconds=10, retry_condition_fn=_io_error, **PII_TASK)
@@ -123,7 +134,8 @@ def cross_sector_task(results: list[SectorResult], matched: dict[str, tuple[pl.D
 
 
 def _on_prefect(retries: int, retry_delay: float):
-    """A ``stages.StageRunner`` that submits every call of a stage as a Prefect task and waits for them."""
+    """A ``stages.StageRunner`` that submits every call of a stage as a Prefect task and waits for them;
+    a source still unavailable after ``retries`` retries is recorded as failed (the others go on)."""
     tasks = {"ingest": ingest_task.with_options(retries=retries, retry_delay_seconds=retry_delay),
              "validate": validate_task, "match": match_task, "reconcile": reconcile_task,
              "cross-sector": cross_sector_task}
@@ -132,7 +144,8 @@ def _on_prefect(retries: int, retry_delay: float):
         futures = [tasks[stage].submit(*call) for call in calls]
         wait(futures)
         if stage == "ingest":
-            return [_read_or_failed(f, call[0]) for f, call in zip(futures, calls)]
+            return [f.result() if f.state.is_completed() else unavailable(call[0], _failure(f.state), retries + 1)
+                    for f, call in zip(futures, calls)]
         return [f.result() for f in futures]
 
     return run
@@ -261,12 +274,3 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
     summary.warnings = [(str(f.source.path), f.warning) for f in checked if f.warning]
     logger.info("run %s finished: %s, %d files, %d failed", run_id, status, len(checked), len(failed))
     return summary
-
-
-def _read_or_failed(future, src: SourceFile) -> FileResult:
-    """The ingest result, or a failed FileResult when reading kept failing with an I/O error."""
-    if future.state.is_completed():
-        return future.result()
-    error = future.result(raise_on_failure=False)
-    reason = type(error).__name__ if isinstance(error, BaseException) else "unknown error"
-    return FileResult(src, None, error=f"{src.path.name}: could not be read ({reason}), even after retries")

@@ -15,9 +15,15 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from contracts import CHECK_MESSAGES, DoisoatError, soft_findings, split_valid
+from contracts import CHECK_MESSAGES, DoisoatError, SourceUnavailable, soft_findings, split_valid
 from contracts import fields as F
-from matchers import RESULT_SCHEMA, LinkSettings, PreparedResidents, link, prepare_residents
+from matchers import (
+    RESULT_SCHEMA,
+    LinkSettings,
+    PreparedResidents,
+    link,
+    prepare_residents,
+)
 from pipelines.findings import COLUMNS as FINDING_COLUMNS
 from pipelines.findings import (
     commune_codes,
@@ -67,12 +73,26 @@ class SectorResult:
 
 
 def ingest_stage(src: SourceFile) -> FileResult:
-    """Read one file; an unusable file gives a FileResult with a one-line ``error``."""
-    sha = file_sha256(src.path)
+    """Read one file; an unusable file gives a FileResult with a one-line ``error``.
+    SourceUnavailable (missing, an I/O error, still being written) is raised: the caller may read
+    again later (the flow retries it), then record it with ``unavailable``."""
     try:
-        return FileResult(src, sha, ingested=ingest_file(src))
+        ingested = ingest_file(src)
+    except SourceUnavailable:
+        raise
     except DoisoatError as err:
-        return FileResult(src, sha, error=str(err))
+        return FileResult(src, file_sha256(src.path), error=str(err))
+    return FileResult(src, file_sha256(src.path), ingested=ingested)
+
+
+def unavailable(src: SourceFile, error: BaseException | None, attempts: int = 1) -> FileResult:
+    """The FileResult of a source that could not be read in ``attempts`` tries (no values in it)."""
+    if isinstance(error, DoisoatError):
+        reason = str(error)
+    else:
+        reason = f"{src.path.name}: could not be read ({type(error).__name__ if error else 'unknown error'})"
+    tries = f", even after {attempts - 1} retr{'y' if attempts == 2 else 'ies'}" if attempts > 1 else ""
+    return FileResult(src, file_sha256(src.path), error=reason + tries)
 
 
 def validate_stage(result: FileResult, as_of: dt.date) -> FileResult:
@@ -225,8 +245,15 @@ StageRunner = Callable[[str, Callable, Sequence[tuple]], list]
 
 
 def run_in_process(stage: str, fn: Callable, calls: Sequence[tuple]) -> list:
-    """Run a stage's calls one after the other in this process (evaluation, benchmarks)."""
-    return [fn(*call) for call in calls]
+    """Run a stage's calls one after the other in this process (evaluation, benchmarks); a source
+    that is unavailable is recorded as such at once (no retries)."""
+    results = []
+    for call in calls:
+        try:
+            results.append(fn(*call))
+        except SourceUnavailable as err:
+            results.append(unavailable(call[0], err))
+    return results
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,14 @@ from __future__ import annotations
 import polars as pl
 
 from contracts import fields as F
-from matchers import canonical_name, folded, given_name, has_diacritics, middle_names, surname
+from matchers import (
+    canonical_name,
+    folded,
+    given_name,
+    has_diacritics,
+    middle_names,
+    surname,
+)
 from pipelines.findings.base import date_text, finding, gender_text
 
 

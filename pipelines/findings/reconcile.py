@@ -29,9 +29,16 @@ from pipelines.findings.catalog import (
     rule_text_frame,
     severity_rank,
 )
-from pipelines.findings.cross_sector import deceased_findings, residency_precision_findings
+from pipelines.findings.cross_sector import (
+    deceased_findings,
+    residency_precision_findings,
+)
 from pipelines.findings.matched import field_findings
-from pipelines.findings.rows import candidate_findings, duplicate_findings, id_row_findings
+from pipelines.findings.rows import (
+    candidate_findings,
+    duplicate_findings,
+    id_row_findings,
+)
 from pipelines.hashing import sha256_hex
 
 COLUMNS = BASE  # what every producer of findings gives (source_file … severity)

@@ -3,8 +3,7 @@
 Output columns: ``source_file``, ``source_row`` and every canonical field of the source (null
 where the file has no such column), ``full_name_raw``, ``birth_date_precision``, the raw text
 of parsed fields as ``raw_<field>``, parse problems as ``problem_<field>`` (null when fine),
-``person_id_repaired`` (with ``repaired_id_raw`` / ``repaired_id``: the ID as typed and as
-repaired) and ``birth_date_ambiguous``. Sector dates (``contracts.fields.SECTOR_DATE_FIELDS``)
+``person_id_repaired`` (the ID lost its leading zero or was typed in the CMND column). Sector dates (``contracts.fields.SECTOR_DATE_FIELDS``)
 are parsed like the birth date, with ``<field>_precision``. Columns the mapping does not know
 are kept under their original header text, prefixed ``extra:``.
 """
@@ -152,15 +151,11 @@ def parse_values(frame: pl.DataFrame) -> pl.DataFrame:
         .when(pid_kind == "old_id").then(pid_digits)
         .alias(F.OLD_ID),
         (pid_repaired | oid_repaired).fill_null(False).alias("person_id_repaired"),
-        pl.when(pid_repaired).then(pl.col("raw_person_id")).when(oid_repaired).then(pl.col("raw_old_id"))
-        .alias("repaired_id_raw"),
-        pl.when(pid_repaired).then(pid_digits).when(oid_repaired).then(oid_digits).alias("repaired_id"),
         pl.coalesce(pl.col("_pid").struct.field("problem"), pl.col("_oid").struct.field("problem")).alias("problem_person_id"),
         clean_name(pl.col(F.FULL_NAME)).alias(F.FULL_NAME),
         pl.col("_dob").struct.field("date").alias(F.BIRTH_DATE),
         pl.col("_dob").struct.field("precision").alias(F.BIRTH_DATE_PRECISION),
         pl.coalesce(pl.col("_pair_date_problem"), pl.col("_dob").struct.field("problem")).alias("problem_birth_date"),
-        pl.col("_dob").struct.field("ambiguous").fill_null(False).alias("birth_date_ambiguous"),
         pl.col("_sex").struct.field("gender").alias(F.GENDER),
         pl.coalesce(pl.col("_pair_gender_problem"), pl.col("_sex").struct.field("problem")).alias("problem_gender"),
         *[pl.col(f"_{f}").struct.field("date").alias(f) for f in dates],

@@ -8,7 +8,14 @@
 
 from pipelines.ops.config import Commune, Deployment, Schedule, Thresholds, load_config
 from pipelines.ops.purge import PurgeSummary, purge
-from pipelines.ops.schedule import FLOW_NAME, check_server, monthly, next_runs, run_communes, serve_configs
+from pipelines.ops.schedule import (
+    FLOW_NAME,
+    check_server,
+    monthly,
+    next_runs,
+    run_communes,
+    serve_configs,
+)
 
 __all__ = [
     "Commune", "Deployment", "FLOW_NAME", "PurgeSummary", "Schedule", "Thresholds", "check_server", "load_config",

@@ -7,7 +7,9 @@ been purged yet and, in one transaction:
 - deletes its row-level tables (``record_outcomes``, ``discrepancies``, ``rejected_rows``,
   ``resolved_findings``, ``match_evidence``) and the officers' answers to its findings
   (``finding_responses``, whose reasons are free text);
-- sets ``runs.purged_at``. ``runs`` and ``source_files`` (paths, hashes, counts) stay.
+- clears ``source_files.message`` (a refusal's text; databases written before doisoat stopped
+  quoting cells in refusals may hold a name or an ID there);
+- sets ``runs.purged_at``. ``runs`` and ``source_files`` (paths, hashes, counts, status) stay.
 Review decisions stay: later runs still apply them (they hold a hash and a resident's ID).
 The database file is then rewritten so that deleted values do not linger in free blocks.
 It takes the run lock, so it never runs during a run.
@@ -80,6 +82,7 @@ def purge(db: Path, before: str, *, dry_run: bool = False) -> PurgeSummary:
                 for table in RESULT_TABLES:
                     con.execute(f"DELETE FROM {table} WHERE run_id IN (SELECT run_id FROM _purge)")
                 con.execute("DELETE FROM finding_responses WHERE run_id IN (SELECT run_id FROM _purge)")
+                con.execute("UPDATE source_files SET message = NULL WHERE run_id IN (SELECT run_id FROM _purge)")
                 con.execute("UPDATE runs SET purged_at = ? WHERE run_id IN (SELECT run_id FROM _purge)",
                             [datetime.now()])
                 con.commit()

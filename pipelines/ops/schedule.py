@@ -151,8 +151,3 @@ def serve_configs(deployments: list[Deployment]) -> None:
     if len(set(names)) != len(names):
         raise DoisoatError("two configurations have the same name; give each its own `name`")
     serve(*[to_deployment(d) for d in deployments], limit=1, print_starting_message=False)
-
-
-def config_paths(paths: list[Path]) -> list[Deployment]:
-    """Load several configuration files (ConfigError on the first bad one)."""
-    return [load_config(p) for p in paths]

@@ -19,7 +19,11 @@ from pipelines.outputs.correction_lists import (
 )
 from pipelines.outputs.publish import Published, latest_run, prepare_run, publish
 from pipelines.outputs.report import report_file_name, write_report
-from pipelines.outputs.responses import ResponseSummary, read_response_file, record_responses
+from pipelines.outputs.responses import (
+    ResponseSummary,
+    read_response_file,
+    record_responses,
+)
 
 __all__ = [
     "KEY_HEADER", "LIST_SHEET", "META_SHEET", "Published", "REASON_HEADER", "RESPONSES", "RESPONSE_HEADER",

@@ -23,7 +23,13 @@ import polars as pl
 from contracts import DoisoatError, InputFileError
 from matchers import folded
 from pipelines.ingest.formats import file_sha256
-from pipelines.outputs.correction_lists import KEY_HEADER, LIST_SHEET, META_SHEET, REASON_HEADER, RESPONSE_HEADER
+from pipelines.outputs.correction_lists import (
+    KEY_HEADER,
+    LIST_SHEET,
+    META_SHEET,
+    REASON_HEADER,
+    RESPONSE_HEADER,
+)
 from pipelines.store import connect
 
 RESPONSE_CODES = {"da sua": "fixed", "khong sua": "declined", "khong xac dinh": "unknown"}

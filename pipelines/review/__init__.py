@@ -7,7 +7,12 @@
 - decisions: what the review app reads and writes, and ``load_decisions`` for a run.
 """
 
-from pipelines.review.apply import DECISION_SCHEMA, apply_decisions, effective_decisions, match_with_reviews
+from pipelines.review.apply import (
+    DECISION_SCHEMA,
+    apply_decisions,
+    effective_decisions,
+    match_with_reviews,
+)
 from pipelines.review.decisions import (
     DECISIONS,
     Case,

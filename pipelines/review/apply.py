@@ -10,7 +10,14 @@ from __future__ import annotations
 import polars as pl
 
 from contracts import fields as F
-from matchers import RESULT_SCHEMA, Linkage, LinkSettings, PreparedResidents, decide_again, link
+from matchers import (
+    RESULT_SCHEMA,
+    Linkage,
+    LinkSettings,
+    PreparedResidents,
+    decide_again,
+    link,
+)
 from pipelines.review.evidence import EVIDENCE_COLUMNS, evidence
 from pipelines.review.fingerprints import record_fingerprints
 

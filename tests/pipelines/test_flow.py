@@ -1,5 +1,7 @@
 """The reconcile flow on real files with the real Prefect engine and a real DuckDB file."""
 
+import logging
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -74,3 +76,69 @@ def test_an_unreadable_residency_extract_fails_the_run_with_one_line(small_commu
     state, db = run_flow(small_commune, tmp_path, sector_args(small_commune), residency=empty)
     assert state.is_failed()
     assert state.message == "dan_cu.csv: the file is empty"
+
+
+class _MountOnRetry(logging.Handler):
+    """Copies a file into a folder that was missing (a share mounted late) when Prefect announces a retry."""
+
+    def __init__(self, source: Path, late: Path):
+        super().__init__(logging.INFO)
+        self.source, self.late, self.retries = source, late, 0
+
+    def emit(self, record):
+        if "Retry" in record.getMessage() and "will start" in record.getMessage():
+            self.retries += 1
+            if not self.late.exists():
+                self.late.parent.mkdir()
+                shutil.copy(self.source, self.late)
+
+
+def test_a_source_on_a_share_mounted_late_is_read_on_a_retry(small_commune, tmp_path):
+    late = tmp_path / "share" / "social_protection.csv"  # the share is not mounted when the run starts
+    handler = _MountOnRetry(small_commune / "social_protection.csv", late)
+    logger = logging.getLogger("prefect.task_runs")
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        db = tmp_path / "run.duckdb"
+        state = reconcile(residency=str(small_commune / "residency.csv"), sectors=[f"social_protection={late}"],
+                          period="2026-11", db=str(db), out=str(tmp_path / "out"), read_retry_delay=1,
+                          return_state=True)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert handler.retries == 1, "the first read should fail and be retried once"
+    assert state.is_completed() and state.result().status == "succeeded", state.message
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT rows_read, status FROM source_files WHERE sector = 'social_protection'").fetchall()
+    assert rows[0][0] > 10 and rows[0][1] == "ok"
+
+
+def test_a_file_still_being_copied_is_unavailable_then_reads(small_commune, tmp_path):
+    import threading
+
+    from contracts import SourceUnavailable
+    from pipelines.ingest import read_grids
+
+    growing = tmp_path / "dang_chep.csv"
+    shutil.copy(small_commune / "social_protection.csv", growing)
+    copying = threading.Event()
+    copying.set()
+
+    def copy_goes_on():  # another program is still writing the file
+        with open(growing, "a", encoding="utf-8") as fh:
+            while copying.is_set():
+                fh.write("99,Lê Văn An,1950,Nam,,Thôn 1,,\n")
+                fh.flush()
+
+    writer = threading.Thread(target=copy_goes_on)
+    writer.start()
+    try:
+        with pytest.raises(SourceUnavailable, match=r"^dang_chep.csv: the file changed while it was read"):
+            for _ in range(20):  # the size must move during one read; it does at once in practice
+                read_grids(growing)
+    finally:
+        copying.clear()
+        writer.join()
+    assert read_grids(growing)[0].cells.height > 10  # once the copy is done it reads

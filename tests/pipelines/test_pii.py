@@ -1,18 +1,25 @@
 """Personal data stays out of logs, Prefect parameters, state messages and exception texts, and
 the files a run writes are readable by their owner only.
 
-The runs cover the usual paths and the failure paths: a sector file that cannot be mapped, a source
-that keeps failing with an I/O error (retried), an unreadable residency extract, and an unexpected
-library error whose text quotes a name and an ID. Everything Prefect stored on the server for
-these runs (logs, parameters, every state message of every flow and task run) and everything
-logged in this process is scanned for every name and ID number of the input files.
+The runs cover the usual paths and the failure paths: a sector file that cannot be mapped, a sector
+file and a residency extract without a header row (their first row is a person's), a source that
+is never there (a share that is not mounted: retried, then that file fails alone), an empty
+residency extract, and an unexpected library error whose text quotes a name and an ID.
+Everything Prefect stored for these runs (through its API, and the bytes of its database file),
+everything logged in this process, what the command prints for a header-less extract, and every
+DuckDB table kept after a purge are scanned for every name and ID number of the input files.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import duckdb
 
 import pytest
 
@@ -24,10 +31,10 @@ from contracts.fields import (
     RESIDENCY,
     SECTORS,
 )
-from pipelines import flow as flow_module
 from pipelines import stages as stages_module
 from pipelines.flow import reconcile
 from pipelines.ingest import SourceFile, ingest_file
+from pipelines.ops import purge
 
 pytestmark = pytest.mark.usefixtures("prefect_backend")
 
@@ -96,8 +103,14 @@ def runs(small_commune, tmp_path_factory):
     sectors = [f"{name}={p}" for name in SECTORS for p in sorted(folder.glob(f"{name}.*"))]
     unmappable = base / "khong_ro.csv"
     unmappable.write_text("Cột A,Cột B\n036099340903,Vũ Văn Mậu\n", encoding="utf-8")
-    flaky = sorted(folder.glob("social_protection.*"))[0]
     names, ids = _personal_data(folder)
+    # the residency extract without its header row: the first "header" is a person's row
+    residency_lines = (folder / "residency.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    headerless = base / "dan_cu_khong_tieu_de.csv"
+    headerless.write_text("".join(residency_lines[1:]), encoding="utf-8")
+    headerless_sector = base / "ho_tich_khong_tieu_de.csv"
+    headerless_sector.write_text("".join(residency_lines[1:40]), encoding="utf-8")
+    never_mounted = base / "o_mang_chua_gan" / "bao_tro.csv"  # a share that is not mounted
     a_name, an_id = sorted(names)[0], sorted(ids)[0]
 
     def run(out: str, **changes):
@@ -114,17 +127,10 @@ def runs(small_commune, tmp_path_factory):
         lg.addHandler(handler)
     mp = pytest.MonkeyPatch()
     try:
-        states = {"partial": run("out", sectors=[*sectors, f"civil_status={unmappable}"])}
-        real_ingest = flow_module.ingest_stage
-
-        def broken_share(src):
-            if src.path == flaky:  # the share keeps failing: retried, then that sector fails alone
-                raise PermissionError(13, "Permission denied", str(src.path))
-            return real_ingest(src)
-
-        mp.setattr(flow_module, "ingest_stage", broken_share)
-        states["io_error"] = run("out_io")
-        mp.undo()
+        states = {"partial": run("out", sectors=[*sectors, f"civil_status={unmappable}",
+                                                 f"civil_status={headerless_sector}"])}
+        states["io_error"] = run("out_io", sectors=[*sectors, f"social_protection={never_mounted}"])
+        states["headerless_extract"] = run("out_headerless", residency=str(headerless))
 
         empty = base / "dan_cu_rong.csv"
         empty.write_text("", encoding="utf-8")
@@ -156,12 +162,18 @@ def test_the_runs_went_down_the_intended_paths(runs):
     base, folder, states, *_ = runs
     partial = states["partial"]
     assert partial.is_completed() and partial.name == "Partial"
-    assert partial.message == "1 input file(s) could not be read: khong_ro.csv"
+    assert partial.message == "2 input file(s) could not be read: khong_ro.csv, ho_tich_khong_tieu_de.csv"
+    reasons = dict(partial.result().failed_files)
+    assert "row 1 looks like data, not a header" in reasons[str(base / "ho_tich_khong_tieu_de.csv")]
     io_error = states["io_error"]
     assert io_error.name == "Partial"
     (path, reason), = io_error.result().failed_files
-    assert Path(path).name.startswith("social_protection")
-    assert reason.endswith("could not be read (PermissionError), even after retries")
+    assert Path(path).name == "bao_tro.csv"
+    assert reason == "bao_tro.csv: file not found, even after 2 retries"
+    headerless = states["headerless_extract"]
+    assert headerless.is_failed()
+    assert headerless.message.startswith("dan_cu_khong_tieu_de.csv: no column for ")
+    assert "looks like data, not a header" in headerless.message
     assert states["no_residency"].is_failed() and states["no_residency"].message == "dan_cu_rong.csv: the file is empty"
     unexpected = states["unexpected"]
     assert unexpected.is_failed()
@@ -180,6 +192,55 @@ def test_no_name_or_id_reaches_logs_parameters_or_state_messages(runs):
     assert _leaks(server, names, ids) == []
     assert _leaks(local_logs, names, ids) == []
     assert _leaks(exceptions, names, ids) == []
+
+
+def _prefect_database_bytes() -> bytes:
+    """The raw bytes of the Prefect server's SQLite database (and its WAL) for this session."""
+    from prefect.settings import get_current_settings
+
+    url = str(get_current_settings().server.database.connection_url.get_secret_value())
+    path = Path(url.split(":///", 1)[1])
+    return b"".join(p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+
+
+def test_no_name_or_id_in_prefects_database_file(runs):
+    *_, names, ids = runs
+    blob = _prefect_database_bytes()
+    assert len(blob) > 100_000, "the Prefect database was not found"
+    leaked = [v for v in ids if v.encode() in blob] + [n for n in names if n.encode("utf-8") in blob]
+    assert leaked == []
+
+
+def test_the_command_prints_no_name_or_id_for_a_headerless_extract(runs, tmp_path):
+    base, folder, _states, _logs, names, ids = runs
+    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "INFO"}
+    env.pop("PREFECT_API_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run", "--residency", str(base / "dan_cu_khong_tieu_de.csv"),
+         "--sector", f"civil_status={base / 'ho_tich_khong_tieu_de.csv'}",
+         "--sector", f"vaccination={sorted(folder.glob('vaccination.*'))[0]}",
+         "--period", "2026-11", "--db", str(tmp_path / "d.duckdb"), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1 and errors[0].startswith("Error: dan_cu_khong_tieu_de.csv: no column for "), result.stderr
+    assert "rows matched" not in result.stderr + result.stdout  # the extract stopped the run before matching
+    assert _leaks([result.stdout, result.stderr], names, ids) == []
+
+
+def test_no_name_or_id_is_kept_after_a_purge(runs):
+    base, *_, names, ids = runs
+    db = base / "doisoat.duckdb"
+    summary = purge(db, "2026-12")
+    assert summary.runs >= 2
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        texts = [repr(con.execute(f'SELECT * FROM "{t}"').fetchall()) for t in tables]
+    finally:
+        con.close()
+    assert "source_files" in tables and "runs" in tables
+    assert _leaks(texts, names, ids) == []
 
 
 def test_files_a_run_writes_are_readable_by_their_owner_only(runs):

@@ -7,10 +7,11 @@ A new input format is one module beside this one and one branch in ``read_grids`
 
 from __future__ import annotations
 
+import errno
 import hashlib
 from pathlib import Path
 
-from contracts import InputFileError
+from contracts import InputFileError, SourceUnavailable
 from pipelines.ingest.formats.grid import Grid
 from pipelines.ingest.formats.text import read_text
 from pipelines.ingest.formats.xlsx import read_xlsx
@@ -44,12 +45,35 @@ def read_grid(path: Path, *, encoding: str | None = None, sheet: str | None = No
 def read_grids(path: Path, *, encoding: str | None = None, sheet: str | None = None) -> list[Grid]:
     """Every sheet of a workbook that holds a value (only ``sheet`` if given); a text file gives one.
 
-    Raises InputFileError naming the file and what is wrong: missing, empty, not a spreadsheet,
-    damaged or truncated workbook, password-protected, no sheet of that name, no rows.
+    Raises InputFileError naming the file and what is wrong: empty, not a spreadsheet, damaged or
+    truncated workbook, password-protected, no sheet of that name, no rows; SourceUnavailable
+    when reading again later may work: missing (a share not mounted yet), an I/O error, or a
+    file that changed while it was read (still being copied).
     """
     path = Path(path)
-    if not path.exists():
-        raise InputFileError(f"{path.name}: file not found")
+    try:
+        before = _signature(path)
+        if before is None:
+            raise SourceUnavailable(f"{path.name}: file not found")
+        grids = _read(path, encoding, sheet)
+        if _signature(path) != before:
+            raise SourceUnavailable(f"{path.name}: the file changed while it was read (is it still being copied?)")
+        return grids
+    except OSError as err:
+        reason = errno.errorcode.get(err.errno, type(err).__name__) if err.errno else type(err).__name__
+        raise SourceUnavailable(f"{path.name}: could not be read ({reason})") from None
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    """(size, modification time) of a file, None when there is none."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def _read(path: Path, encoding: str | None, sheet: str | None) -> list[Grid]:
     if path.is_dir():
         raise InputFileError(f"{path.name}: is a folder, not a file")
     if path.stat().st_size == 0:
@@ -72,4 +96,3 @@ def read_grids(path: Path, *, encoding: str | None = None, sheet: str | None = N
 
         return read_xls(path, sheet)
     return [read_text(path, encoding)]
-

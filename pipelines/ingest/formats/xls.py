@@ -25,6 +25,8 @@ def read_xls(path: Path, sheet: str | None = None) -> list[Grid]:
         ) from None
     try:
         book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, logfile=io.StringIO())
+    except OSError:
+        raise
     except Exception as err:  # xlrd raises XLRDError, CompDocError, struct.error, IndexError…
         raise InputFileError(
             f"{path.name}: the .xls workbook is damaged or incomplete ({type(err).__name__}); "
@@ -43,7 +45,7 @@ def read_xls(path: Path, sheet: str | None = None) -> list[Grid]:
             where = f"sheet {sheet!r}" if sheet is not None else "the workbook"
             raise InputFileError(f"{path.name}: {where} has no rows")
         return out
-    except InputFileError:
+    except (InputFileError, OSError):
         raise
     except Exception as err:
         raise InputFileError(

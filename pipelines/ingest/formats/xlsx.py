@@ -53,7 +53,9 @@ def read_xlsx(path: Path, sheet: str | None) -> list[Grid]:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except zipfile.BadZipFile:
         raise InputFileError(damaged) from None
-    except (KeyError, OSError, ValueError, TypeError, EOFError) as err:
+    except OSError:
+        raise  # the file system's, not the workbook's: reading again may work
+    except (KeyError, ValueError, TypeError, EOFError) as err:
         raise InputFileError(f"{path.name}: not a readable XLSX workbook ({type(err).__name__})") from None
     except Exception as err:  # openpyxl raises assorted errors on malformed XML
         raise InputFileError(f"{path.name}: not a readable XLSX workbook ({type(err).__name__})") from None
@@ -72,7 +74,7 @@ def read_xlsx(path: Path, sheet: str | None) -> list[Grid]:
         return grids
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile):
         raise InputFileError(damaged) from None
-    except InputFileError:
+    except (InputFileError, OSError):
         raise
     except Exception as err:  # a damaged part inside a valid ZIP (bad XML, missing part)
         raise InputFileError(f"{path.name}: the workbook is damaged ({type(err).__name__}); open it in Excel and save it again") from None
