@@ -30,6 +30,7 @@ from contracts.values import (
     id_province,
     looks_like_ticks,
     parse_amount,
+    parse_commune_code,
     parse_date,
     parse_gender,
     parse_id,
@@ -38,6 +39,6 @@ from contracts.values import (
 __all__ = [
     "CHECK_MESSAGES", "ConfigError", "DoisoatError", "GENDERED_FIELDS", "HEADER_SYNONYMS", "InputFileError",
     "clean_name", "closest_headers", "date_from_gender_columns", "gender_from_ticks", "gendered_column",
-    "header_key", "id_birth_year", "id_is_female", "fields", "id_province", "looks_like_ticks", "map_headers", "parse_amount", "parse_date",
+    "header_key", "id_birth_year", "id_is_female", "fields", "id_province", "looks_like_ticks", "map_headers", "parse_amount", "parse_commune_code", "parse_date",
     "parse_gender", "parse_id", "soft_findings", "SourceUnavailable", "source_schema", "split_valid",
 ]

@@ -130,6 +130,9 @@ def soft_findings(source: str, records: pl.DataFrame, as_of: dt.date) -> pl.Data
         _finding(frame, pl.col("_id_province").is_not_null() & ~pl.col("_id_province").is_in(sorted(PROVINCE_CODES)),
                  F.PERSON_ID, "id_unknown_province", pid, "low"),
     ]
+    if "problem_commune_code" in frame.columns:
+        found.append(_finding(frame, pl.col("problem_commune_code").is_not_null(), F.COMMUNE_CODE,
+                              "not_a_commune_code", pl.col("raw_commune_code"), "low"))
     found += _sector_date_findings(frame, as_of)
     found += _age_findings(source, frame, as_of)
     found = [f for f in found if f.height]

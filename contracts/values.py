@@ -25,6 +25,7 @@ PROBLEM_NOT_DIGITS = "not a number"
 PROBLEM_IMPOSSIBLE_DATE = "impossible date"
 PROBLEM_NOT_A_DATE = "not a date in any accepted format"
 PROBLEM_UNKNOWN_GENDER = "unknown gender value"
+PROBLEM_NOT_A_COMMUNE_CODE = "not a commune code (up to 5 digits)"
 
 # Plausible calendar years; a date outside them is reported as impossible.
 MIN_YEAR, MAX_YEAR = 1800, 2200
@@ -205,6 +206,23 @@ def parse_date(col: str | pl.Expr, *, today: dt.date | None = None) -> pl.Expr:
         .struct.with_fields(**stage4)
         .struct.drop(["_t", "_g", "_num", "_num_is_year", "_y", "_m", "_d", "_serial", "_ok",
                       "_serial_ok", "_ambiguous"])
+    )
+
+
+def parse_commune_code(col: str | pl.Expr) -> pl.Expr:
+    """Commune code as typed → Struct{code, problem}: the 5-digit code of the administrative-unit
+    list ("14209"; "1" or "1.0" from a number cell → "00001"); anything else → code null and a
+    problem, so that a list's own text never becomes part of a file name."""
+    t = pl.field("_t")
+    digits = t.str.replace(r"\.0+$", "")
+    ok = digits.str.contains(r"^[0-9]{1,5}$")
+    return (
+        pl.struct(_text(col).alias("_t"))
+        .struct.with_fields(code=pl.when(ok).then(digits.str.zfill(5)).otherwise(pl.lit(None, pl.String)))
+        .struct.with_fields(
+            problem=pl.when(t.is_not_null() & pl.field("code").is_null())
+            .then(pl.lit(PROBLEM_NOT_A_COMMUNE_CODE)).otherwise(pl.lit(None, pl.String)))
+        .struct.drop(["_t"])
     )
 
 

@@ -17,7 +17,7 @@ TABLES: dict[str, str] = {
     "runs": """
         run_id VARCHAR PRIMARY KEY, period VARCHAR NOT NULL, started_at TIMESTAMP NOT NULL,
         finished_at TIMESTAMP, status VARCHAR NOT NULL, parameters JSON,
-        commune VARCHAR, superseded_by VARCHAR, purged_at TIMESTAMP""",
+        commune VARCHAR, superseded_by VARCHAR, purged_at TIMESTAMP, outputs VARCHAR""",
     "source_files": """
         run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, path VARCHAR NOT NULL, sha256 VARCHAR,
         rows_read BIGINT, rows_rejected BIGINT, status VARCHAR NOT NULL, message VARCHAR,

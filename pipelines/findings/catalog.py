@@ -139,6 +139,9 @@ RULE_TEXT: dict[str, tuple[str, str]] = {
         "Ba chữ số đầu của số định danh không phải mã tỉnh nơi đăng ký khai sinh",
         "Kiểm tra số định danh theo thẻ CCCD"),
     "unreadable": ("Ngày ghi trên dòng không đọc được", "Ghi lại ngày theo dạng ngày/tháng/năm"),
+    "not_a_commune_code": (
+        "Mã xã không đúng (mã đơn vị hành chính cấp xã gồm 5 chữ số)",
+        "Ghi lại mã xã theo danh mục đơn vị hành chính"),
     "in_future": ("Ngày ghi trên dòng sau kỳ đối soát", "Kiểm tra và sửa ngày"),
     "before_birth": ("Ngày ghi trên dòng trước ngày sinh", "Kiểm tra ngày sinh và ngày này"),
     "below_social_pension_age": (

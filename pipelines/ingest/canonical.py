@@ -18,6 +18,7 @@ from contracts import (
     date_from_gender_columns,
     gender_from_ticks,
     looks_like_ticks,
+    parse_commune_code,
     parse_date,
     parse_gender,
     parse_id,
@@ -163,6 +164,13 @@ def parse_values(frame: pl.DataFrame) -> pl.DataFrame:
         *[pl.col(f"_{f}").struct.field("problem").alias(f"problem_{f}") for f in dates],
     ).drop("_pid", "_oid", "_dob", "_sex", "_pair_date_problem", "_pair_gender_problem", "_pair_raw",
            *[f"_{f}" for f in dates])
+    if F.COMMUNE_CODE in frame.columns:
+        code = parse_commune_code(pl.col(F.COMMUNE_CODE))
+        frame = frame.with_columns(
+            pl.col(F.COMMUNE_CODE).alias("raw_commune_code"),
+            code.struct.field("code").alias(F.COMMUNE_CODE),
+            code.struct.field("problem").alias("problem_commune_code"),
+        )
     if "guardian_name" in frame.columns:
         frame = frame.with_columns(clean_name(pl.col("guardian_name")).alias("guardian_name"))
     lead = [F.SOURCE_FILE, F.SOURCE_ROW]

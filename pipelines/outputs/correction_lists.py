@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +73,10 @@ class ListMeta:
 def list_file_name(sector: str, period: str, commune_code: str | None = None) -> str:
     """``danh_sach_dieu_chinh_<sector>[_<commune>]_<period>.xlsx``; the police's is ``danh_sach_cong_an…``."""
     stem = "danh_sach_cong_an" if sector == F.RESIDENCY else f"danh_sach_dieu_chinh_{sector}"
+    if commune_code is not None and not re.fullmatch(r"[0-9]{5}", commune_code):
+        raise ValueError("a commune code in a file name must be 5 digits")  # parsed codes always are
+    if sector not in (F.RESIDENCY, *F.SECTORS) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}", period):
+        raise ValueError("unknown sector or period in a file name")
     return f"{stem}{'_' + commune_code if commune_code else ''}_{period}.xlsx"
 
 

@@ -12,6 +12,9 @@ status from earlier runs and answers before the run is written.
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +41,13 @@ class Published:
     by_severity: dict[str, int] = field(default_factory=dict)
     by_status: dict[str, int] = field(default_factory=dict)
     resolved: int = 0
+
+    def placed_in(self, folder: Path) -> Published:
+        """The same files, under ``folder`` (where they were moved)."""
+        def moved(path: Path | None) -> Path | None:
+            return None if path is None else folder / path.name
+        return Published(self.run_id, self.period, [moved(p) for p in self.csvs], [moved(p) for p in self.lists],
+                         moved(self.report), self.by_severity, self.by_status, self.resolved)
 
 
 # A cell starting with one of these is a formula when a spreadsheet opens the CSV (OWASP, CSV injection).
@@ -104,24 +114,43 @@ def latest_run(db: Path, period: str) -> str:
 
 
 def publish(db: Path, run_id: str, out: Path) -> Published:
-    """Write a finished run's CSVs, correction lists and report into ``out`` (made 0700 if new)."""
+    """Write a finished run's CSVs, correction lists and report into ``out`` (made 0700 if new).
+
+    The files are made in a hidden folder inside ``out`` and moved into place at the end, so a
+    failure while making them leaves none under the final names; ``runs.outputs`` then says
+    ``written``, or ``failed`` (it stays empty when the process died on the way)."""
     out = Path(out)
     with private_files():  # parents made here are 0700 too
         out.mkdir(mode=0o700, parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".doisoat-writing-", dir=out))
     con = connect(db)
     try:
-        period = first_row(con, "SELECT period FROM runs WHERE run_id = ?", [run_id])
-        if period is None:
-            raise DoisoatError(f"{Path(db).name}: no run {run_id}")
-        result = Published(run_id, period[0])
-        findings = con.sql("SELECT * FROM discrepancies WHERE run_id = ?", params=[run_id]).pl()
-        result.csvs = _write_csvs(out, findings)
-        to_send = findings.filter(pl.col("status").fill_null("new") != "declined")
-        result.lists = write_correction_lists(out, to_send, run_id, result.period)
-        result.report = write_report(con, run_id, out)
-        result.by_severity = dict(findings.group_by("severity").len().iter_rows()) if findings.height else {}
-        result.by_status = dict(findings.group_by(pl.col("status").fill_null("new")).len().iter_rows()) if findings.height else {}
-        result.resolved = first_row(con, "SELECT count(*) FROM resolved_findings WHERE run_id = ?", [run_id])[0]
+        try:
+            result = _publish(con, db, run_id, staging)
+            for path in sorted(staging.iterdir()):
+                os.replace(path, out / path.name)
+        except BaseException:
+            con.execute("UPDATE runs SET outputs = 'failed' WHERE run_id = ?", [run_id])
+            raise
+        con.execute("UPDATE runs SET outputs = 'written' WHERE run_id = ?", [run_id])
     finally:
         con.close()
+        shutil.rmtree(staging, ignore_errors=True)
+    return result.placed_in(out)
+
+
+def _publish(con, db: Path, run_id: str, out: Path) -> Published:
+    """Every output file of a finished run, made in ``out``."""
+    period = first_row(con, "SELECT period FROM runs WHERE run_id = ?", [run_id])
+    if period is None:
+        raise DoisoatError(f"{Path(db).name}: no run {run_id}")
+    result = Published(run_id, period[0])
+    findings = con.sql("SELECT * FROM discrepancies WHERE run_id = ?", params=[run_id]).pl()
+    result.csvs = _write_csvs(out, findings)
+    to_send = findings.filter(pl.col("status").fill_null("new") != "declined")
+    result.lists = write_correction_lists(out, to_send, run_id, result.period)
+    result.report = write_report(con, run_id, out)
+    result.by_severity = dict(findings.group_by("severity").len().iter_rows()) if findings.height else {}
+    result.by_status = dict(findings.group_by(pl.col("status").fill_null("new")).len().iter_rows()) if findings.height else {}
+    result.resolved = first_row(con, "SELECT count(*) FROM resolved_findings WHERE run_id = ?", [run_id])[0]
     return result

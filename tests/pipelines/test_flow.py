@@ -142,3 +142,22 @@ def test_a_file_still_being_copied_is_unavailable_then_reads(small_commune, tmp_
         copying.clear()
         writer.join()
     assert read_grids(growing)[0].cells.height > 10  # once the copy is done it reads
+
+
+def test_a_failure_while_writing_the_outputs_is_recorded_on_the_run(small_commune, tmp_path):
+    out = tmp_path / "out"
+    (out / "bao_cao_doi_soat_2026-11.html").mkdir(parents=True)  # the report cannot be put in place
+    db = tmp_path / "run.duckdb"
+    state = reconcile(residency=str(small_commune / "residency.csv"),
+                      sectors=[f"social_protection={small_commune / 'social_protection.csv'}"],
+                      period="2026-11", db=str(db), out=str(out), return_state=True)
+    assert state.is_failed()
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT status, outputs FROM runs").fetchall() == [("succeeded", "failed")]
+    assert not [p for p in out.iterdir() if p.name.startswith(".doisoat-writing-")]
+    state = reconcile(residency=str(small_commune / "residency.csv"),
+                      sectors=[f"social_protection={small_commune / 'social_protection.csv'}"],
+                      period="2026-11", db=str(tmp_path / "ok.duckdb"), out=str(tmp_path / "ok"), return_state=True)
+    ok = duckdb.connect(str(tmp_path / "ok.duckdb"), read_only=True)
+    assert ok.execute("SELECT outputs FROM runs").fetchall() == [("written",)]
+    assert (tmp_path / "ok" / "bao_cao_doi_soat_2026-11.html").is_file()
