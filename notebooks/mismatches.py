@@ -139,5 +139,12 @@ def _(mo, selected):
     return
 
 
+@app.cell
+def _(mo, run_picker, selected):
+    if mo.app_meta().mode == "script":  # `python notebooks/mismatches.py --db PATH` says what it read
+        print(f"mismatches: run {run_picker.value}: {selected.height} findings")
+    return
+
+
 if __name__ == "__main__":
     app.run()

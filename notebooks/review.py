@@ -212,5 +212,12 @@ def _(db_path, decisions_log, get_version, mo, run_list):
     return
 
 
+@app.cell
+def _(all_cases, mo, run_picker):
+    if mo.app_meta().mode == "script":  # `python notebooks/review.py --db PATH` says what it read
+        print(f"review: run {run_picker.value}: {all_cases.height} candidate pairs")
+    return
+
+
 if __name__ == "__main__":
     app.run()

@@ -54,7 +54,7 @@ def _run_flow_locked(residency: Path, sectors: list[str], period: str, db: Path,
     from pipelines.flow import reconcile
 
     params = dict(residency=str(residency), sectors=sectors, period=period, db=str(db), out=str(out),
-                  match_method=match_method, **{k: v for k, v in options.items() if v})
+                  match_method=match_method, **{k: v for k, v in options.items() if v is not None})
     if sys.stderr.isatty():
         from rich.console import Console
 
@@ -116,6 +116,8 @@ def run(
     db: Annotated[Path | None, typer.Option(help="DuckDB file to write (created if absent).")] = None,
     out: Annotated[Path | None, typer.Option(help="Folder for the per-sector output files.")] = None,
     match_method: Annotated[str, typer.Option(help="Matcher: probabilistic (Fellegi–Sunter) or deterministic (exact passes only).")] = "probabilistic",
+    read_retries: Annotated[int, typer.Option(min=0, max=10, help="Times an unavailable file (missing, an I/O error, still being copied) is read again.")] = 2,
+    read_retry_delay: Annotated[float, typer.Option(min=0, max=3600, help="Seconds between those reads.")] = 10.0,
     encoding: Annotated[list[str] | None, typer.Option(help="PATH=ENCODING for a text file whose encoding is not detected right: utf-8, utf-16, cp1258, tcvn3 or vni. PATH may be a file name or a glob. Repeatable.")] = None,
     sheet: Annotated[list[str] | None, typer.Option(help="PATH=SHEET: read only this sheet of a workbook. Repeatable.")] = None,
     mapping: Annotated[Path | None, typer.Option(help="TOML file of header mappings per file (see README, Inputs).")] = None,
@@ -149,7 +151,8 @@ def run(
     except DoisoatError as err:
         _fail(str(err), code=2)
     try:
-        summary = _run_flow(residency, sector, period, db, out, match_method, **options)
+        summary = _run_flow(residency, sector, period, db, out, match_method, read_retries=read_retries,
+                            read_retry_delay=read_retry_delay, **options)
     except DoisoatError as err:
         _fail(str(err))
     _print_summary(summary)

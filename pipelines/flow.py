@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import wait
 from prefect.states import Completed, Failed
 
-from contracts import DoisoatError, SourceUnavailable
+from contracts import DoisoatError
 from contracts import fields as F
 from matchers import LinkSettings, PreparedResidents
 from pipelines import progress
@@ -82,16 +82,11 @@ def _failure(state) -> BaseException | None:
     return error if isinstance(error, BaseException) else None
 
 
-def _io_error(task, task_run, state) -> bool:
-    """Retry reading a source only when it was unavailable (missing, an I/O error, still being
-    written: a share not mounted yet), never because of its content."""
-    return isinstance(_failure(state), (SourceUnavailable, OSError))
-
-
-@task(name="ingest", retries=2, retry_delay_seconds=10, retry_condition_fn=_io_error, **PII_TASK)
+@task(name="ingest", **PII_TASK)
 @hide_values
-def ingest_task(src: SourceFile) -> FileResult:
-    result = ingest_stage(src)
+def ingest_task(src: SourceFile, retries: int = 0, retry_delay: float = 0.0) -> FileResult:
+    """Read one source; an unavailable one is read again in the task (``stages.ingest_stage``)."""
+    result = ingest_stage(src, retries, retry_delay)
     progress.advance(src.source, "ingest")
     return result
 
@@ -133,18 +128,17 @@ def cross_sector_task(results: list[SectorResult], matched: dict[str, tuple[pl.D
     return finished
 
 
-def _on_prefect(retries: int, retry_delay: float):
+def _on_prefect():
     """A ``stages.StageRunner`` that submits every call of a stage as a Prefect task and waits for them;
-    a source still unavailable after ``retries`` retries is recorded as failed (the others go on)."""
-    tasks = {"ingest": ingest_task.with_options(retries=retries, retry_delay_seconds=retry_delay),
-             "validate": validate_task, "match": match_task, "reconcile": reconcile_task,
+    a read that failed unexpectedly is recorded as that file's failure (the others go on)."""
+    tasks = {"ingest": ingest_task, "validate": validate_task, "match": match_task, "reconcile": reconcile_task,
              "cross-sector": cross_sector_task}
 
     def run(stage: str, fn, calls) -> list:
         futures = [tasks[stage].submit(*call) for call in calls]
         wait(futures)
         if stage == "ingest":
-            return [f.result() if f.state.is_completed() else unavailable(call[0], _failure(f.state), retries + 1)
+            return [f.result() if f.state.is_completed() else unavailable(call[0], _failure(f.state))
                     for f, call in zip(futures, calls)]
         return [f.result() for f in futures]
 
@@ -256,7 +250,8 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
     logger = get_run_logger()
 
     retries, delay = run_options.get("retries", (2, 10.0))
-    stages = run_stages(sources, period, settings, decisions, run=_on_prefect(retries, delay))
+    stages = run_stages(sources, period, settings, decisions, run=_on_prefect(), read_retries=retries,
+                        read_retry_delay=delay)
     checked, all_results, evidence = stages.files, stages.results, stages.evidence
 
     failed = [(str(f.source.path), f.error) for f in checked if f.error]

@@ -10,12 +10,20 @@ Prefect task), so the flow and the evaluation share the same stage order.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from contracts import CHECK_MESSAGES, DoisoatError, SourceUnavailable, soft_findings, split_valid
+from contracts import (
+    CHECK_MESSAGES,
+    DoisoatError,
+    SourceUnavailable,
+    soft_findings,
+    split_valid,
+)
 from contracts import fields as F
 from matchers import (
     RESULT_SCHEMA,
@@ -37,6 +45,7 @@ from pipelines.ingest import Ingested, SourceFile, file_sha256, ingest_file
 from pipelines.period import period_end
 from pipelines.review import match_with_reviews
 
+LOG = logging.getLogger(__name__)  # file names and counts only
 LINEAGE = [F.SOURCE_FILE, F.SOURCE_ROW]
 OUTCOME_COLUMNS = [*LINEAGE, "outcome", "residency_id", "match_probability", "match_method"]
 
@@ -72,17 +81,24 @@ class SectorResult:
     discrepancies: pl.DataFrame
 
 
-def ingest_stage(src: SourceFile) -> FileResult:
-    """Read one file; an unusable file gives a FileResult with a one-line ``error``.
-    SourceUnavailable (missing, an I/O error, still being written) is raised: the caller may read
-    again later (the flow retries it), then record it with ``unavailable``."""
-    try:
-        ingested = ingest_file(src)
-    except SourceUnavailable:
-        raise
-    except DoisoatError as err:
-        return FileResult(src, file_sha256(src.path), error=str(err))
-    return FileResult(src, file_sha256(src.path), ingested=ingested)
+def ingest_stage(src: SourceFile, retries: int = 0, retry_delay: float = 0.0) -> FileResult:
+    """Read one file; an unusable file gives a FileResult with a one-line ``error``. A file that is
+    unavailable (missing, an I/O error, still being written: a share mounted late) is read again
+    ``retries`` times, ``retry_delay`` seconds apart, before it fails alone."""
+    for attempt in range(retries + 1):
+        try:
+            ingested = ingest_file(src)
+        except SourceUnavailable as err:
+            if attempt == retries:
+                return unavailable(src, err, attempt + 1)
+            LOG.warning("%s: unavailable; reading it again in %g s (retry %d of %d)",
+                        src.path.name, retry_delay, attempt + 1, retries)
+            time.sleep(retry_delay)
+            continue
+        except DoisoatError as err:
+            return FileResult(src, file_sha256(src.path), error=str(err))
+        return FileResult(src, file_sha256(src.path), ingested=ingested)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def unavailable(src: SourceFile, error: BaseException | None, attempts: int = 1) -> FileResult:
@@ -245,15 +261,8 @@ StageRunner = Callable[[str, Callable, Sequence[tuple]], list]
 
 
 def run_in_process(stage: str, fn: Callable, calls: Sequence[tuple]) -> list:
-    """Run a stage's calls one after the other in this process (evaluation, benchmarks); a source
-    that is unavailable is recorded as such at once (no retries)."""
-    results = []
-    for call in calls:
-        try:
-            results.append(fn(*call))
-        except SourceUnavailable as err:
-            results.append(unavailable(call[0], err))
-    return results
+    """Run a stage's calls one after the other in this process (evaluation, benchmarks)."""
+    return [fn(*call) for call in calls]
 
 
 @dataclass(frozen=True)
@@ -268,15 +277,17 @@ class StagesResult:
 
 
 def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
-               decisions: dict[str, pl.DataFrame] | None = None, run: StageRunner = run_in_process) -> StagesResult:
+               decisions: dict[str, pl.DataFrame] | None = None, run: StageRunner = run_in_process,
+               read_retries: int = 0, read_retry_delay: float = 0.0) -> StagesResult:
     """Ingest, validate, match, reconcile and cross-check every source of one period.
 
     ``sources`` holds one residency extract and any number of sector files. Raises DoisoatError
     when the residency extract cannot be used; any other file that fails ends as a FileResult
-    with an error. ``decisions`` maps a sector to its analysts' review decisions.
+    with an error. ``decisions`` maps a sector to its analysts' review decisions; an unavailable
+    source is read again ``read_retries`` times (see ``ingest_stage``).
     """
     as_of = period_end(period)
-    read = run("ingest", ingest_stage, [(src,) for src in sources])
+    read = run("ingest", ingest_stage, [(src, read_retries, read_retry_delay) for src in sources])
     checked: list[FileResult] = run("validate", validate_stage, [(f, as_of) for f in read])
     residency_files = [f for f in checked if f.source.source == F.RESIDENCY]
     if not residency_files:

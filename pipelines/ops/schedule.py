@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.states import Completed, Failed

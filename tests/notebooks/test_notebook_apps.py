@@ -65,9 +65,19 @@ def test_the_mismatch_report_filters_and_charts_a_run(run_db, monkeypatch):
         assert defs[chart].__class__.__name__ == "altair_chart"
 
 
-@pytest.mark.parametrize("name", ["review", "mismatches"])
-def test_the_notebooks_run_as_scripts(run_db, name):
-    db, _ = run_db
+@pytest.mark.parametrize(("name", "line"), [
+    ("review", "review: run {run_id}: {pairs} candidate pairs"),
+    ("mismatches", "mismatches: run {run_id}: {findings} findings"),
+])
+def test_the_notebooks_run_as_scripts_to_their_last_cell(run_db, name, line):
+    db, run_id = run_db
+    con = duckdb.connect(str(db), read_only=True)
+    findings = con.execute("SELECT count(*) FROM discrepancies WHERE run_id = ?", [run_id]).fetchone()[0]
+    pairs = con.execute("SELECT count(*) FROM match_evidence WHERE run_id = ? AND outcome = 'review'",
+                        [run_id]).fetchone()[0]
+    con.close()
     result = subprocess.run([sys.executable, str(NOTEBOOKS / f"{name}.py"), "--db", str(db)],
                             capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
+    assert line.format(run_id=run_id, pairs=pairs, findings=findings) in result.stdout.splitlines(), result.stdout
+    assert findings > 0 and pairs > 0

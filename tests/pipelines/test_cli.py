@@ -94,7 +94,8 @@ def test_a_second_run_on_a_locked_database_is_refused_at_once(small_commune, tmp
 
 def test_run_with_a_missing_residency_file_exits_1(tmp_path):
     result = cli("run", "--residency", str(tmp_path / "none.csv"), "--sector", f"vaccination={tmp_path / 'v.csv'}",
-                 "--period", "2026-11", "--db", str(tmp_path / "d.duckdb"), "--out", str(tmp_path / "out"))
+                 "--period", "2026-11", "--db", str(tmp_path / "d.duckdb"), "--out", str(tmp_path / "out"),
+                 "--read-retries", "0")
     assert result.returncode == 1
     assert result.stderr.strip() == "Error: none.csv: file not found"
     assert "Traceback" not in result.stdout + result.stderr

@@ -79,14 +79,14 @@ def test_an_unreadable_residency_extract_fails_the_run_with_one_line(small_commu
 
 
 class _MountOnRetry(logging.Handler):
-    """Copies a file into a folder that was missing (a share mounted late) when Prefect announces a retry."""
+    """Copies a file into a folder that was missing (a share mounted late) when the run announces a retry."""
 
     def __init__(self, source: Path, late: Path):
         super().__init__(logging.INFO)
         self.source, self.late, self.retries = source, late, 0
 
     def emit(self, record):
-        if "Retry" in record.getMessage() and "will start" in record.getMessage():
+        if "reading it again" in record.getMessage():
             self.retries += 1
             if not self.late.exists():
                 self.late.parent.mkdir()
@@ -96,7 +96,7 @@ class _MountOnRetry(logging.Handler):
 def test_a_source_on_a_share_mounted_late_is_read_on_a_retry(small_commune, tmp_path):
     late = tmp_path / "share" / "social_protection.csv"  # the share is not mounted when the run starts
     handler = _MountOnRetry(small_commune / "social_protection.csv", late)
-    logger = logging.getLogger("prefect.task_runs")
+    logger = logging.getLogger("pipelines.stages")
     level = logger.level
     logger.setLevel(logging.INFO)
     logger.addHandler(handler)

@@ -55,10 +55,13 @@ def read_text(path: Path, encoding: str | None) -> Grid:
     if not text.strip():
         raise InputFileError(f"{path.name}: the file has no rows")
     delimiter = sniff_delimiter(text)
-    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    crlf = text.count("\r\n")
+    lone_cr = text.count("\r") != crlf  # old Mac line ends, or a CR inside a cell: csv.reader below
+    flat = text.replace("\r\n", "\n") if crlf and not lone_cr else text  # Windows line ends: polars reads them
+    lines = flat.count("\n") + (0 if flat.endswith("\n") else 1)
     try:
         cells = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(flat.encode("utf-8")),
             has_header=False,
             infer_schema=False,
             separator=delimiter,
@@ -67,7 +70,7 @@ def read_text(path: Path, encoding: str | None) -> Grid:
         )
     except pl.exceptions.PolarsError:
         cells = None
-    if cells is not None and cells.height == lines and "\r" not in text:
+    if cells is not None and cells.height == lines and "\r" not in flat:
         # One record per physical line (no quoted line breaks): line number = position + 1.
         cells = cells.rename({c: f"c{j}" for j, c in enumerate(cells.columns)})
         cells = cells.with_row_index(SHEET_ROW, offset=1).select(

@@ -288,3 +288,20 @@ def test_a_csv_saved_from_a_vntime_sheet_is_decoded_column_by_column(tmp_path):
     assert cells(grid)[1:] == [["1", "Nguyễn Văn Đức", "Thôn Đông, xã Yên Hòa", "Đã cấp thẻ"],
                                ["2", "Trần Thị Thủy", "Xóm Ngọc Hưởng", "Mới chuyển đến"]]
     assert read_grid(path, encoding="utf-8").encoding == "utf-8"  # a given encoding is taken as is
+
+
+def test_windows_line_ends_read_like_unix_ones(tmp_path):
+    rows = ["STT,Họ và tên,Ngày sinh", "1,Lê Văn An,01/02/1990", "2,\"Trần, Thị Bình\",1991", "3,Ngô Cường,"]
+    crlf, lf = tmp_path / "windows.csv", tmp_path / "unix.csv"
+    crlf.write_bytes(("\r\n".join(rows) + "\r\n").encode("utf-8"))
+    lf.write_bytes(("\n".join(rows) + "\n").encode("utf-8"))
+    assert read_grid(crlf).cells.equals(read_grid(lf).cells)
+    assert not any(v.endswith("\r") for v in read_grid(crlf).cells.drop("sheet_row").to_series(2).drop_nulls())
+
+
+def test_windows_line_ends_with_a_cell_over_two_lines_keep_true_line_numbers(tmp_path):
+    path = tmp_path / "nhieu_dong.csv"
+    path.write_bytes("STT,Họ và tên,Ghi chú\r\n1,Lê An,\"dòng một\r\ndòng hai\"\r\n2,Ngô Bình,x\r\n".encode("utf-8"))
+    cells = read_grid(path).cells
+    assert cells["sheet_row"].to_list() == [1, 2, 4]
+    assert cells["c2"].to_list()[1] == "dòng một\r\ndòng hai"

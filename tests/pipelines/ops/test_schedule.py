@@ -197,27 +197,3 @@ def test_serve_without_a_server_says_what_to_do(deployment_dir, tmp_path):
                             capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 1
     assert result.stderr.startswith("Error: PREFECT_API_URL is not set: scheduling needs a Prefect server")
-
-
-@pytest.mark.usefixtures("prefect_backend")
-def test_a_source_failing_once_with_an_io_error_is_read_again(small_commune, tmp_path, monkeypatch):
-    from contracts.fields import SECTORS
-    from pipelines import flow as flow_module
-
-    calls: dict[str, int] = {}
-    real = flow_module.ingest_stage
-
-    def flaky(src):  # a network share that answers on the second try
-        calls[src.path.name] = calls.get(src.path.name, 0) + 1
-        if src.source == "social_protection" and calls[src.path.name] == 1:
-            raise OSError(5, "Input/output error", str(src.path))
-        return real(src)
-
-    monkeypatch.setattr(flow_module, "ingest_stage", flaky)
-    sectors = [f"{name}={p}" for name in SECTORS for p in sorted(small_commune.glob(f"{name}.*"))]
-    state = flow_module.reconcile(residency=str(small_commune / "residency.csv"), sectors=sectors, period="2026-11",
-                                  db=str(tmp_path / "d.duckdb"), out=str(tmp_path / "out"), read_retry_delay=0,
-                                  return_state=True)
-    assert state.is_completed() and state.name == "Completed", state.message
-    assert state.result().failed_files == []
-    assert calls["social_protection.csv"] == 2 and calls["residency.csv"] == 1

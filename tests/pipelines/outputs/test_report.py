@@ -151,7 +151,9 @@ def test_report_command_makes_lists_and_report_again_without_matching(runs, tmp_
     assert "Starting temporary server" not in result.stdout + result.stderr  # no Prefect run, no matching
     sent = _sql(runs["db"], "SELECT sector, finding_id FROM discrepancies WHERE run_id = ? AND status <> 'declined'",
                 [runs["current"].run_id])
-    for path in out.glob("danh_sach_*.xlsx"):
+    lists = sorted(out.glob("danh_sach_*.xlsx"))
+    assert lists, "report wrote no correction list"
+    for path in lists:
         keys = {c.value for row in openpyxl.load_workbook(path)["Danh sách"].iter_rows() for c in row}
         meta = dict(openpyxl.load_workbook(path)["_doisoat"].iter_rows(values_only=True))
         want = set(sent.filter(pl.col("sector") == meta["sector"])["finding_id"])
