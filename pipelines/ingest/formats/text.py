@@ -59,11 +59,12 @@ def read_text(path: Path, encoding: str | None) -> Grid:
     lone_cr = text.count("\r") != crlf  # old Mac line ends, or a CR inside a cell: csv.reader below
     flat = text.replace("\r\n", "\n") if crlf and not lone_cr else text  # Windows line ends: polars reads them
     lines = flat.count("\n") + (0 if flat.endswith("\n") else 1)
+    widest, plain = _widths(flat, delimiter)
     try:
         cells = pl.read_csv(
             io.BytesIO(flat.encode("utf-8")),
             has_header=False,
-            infer_schema=False,
+            schema={f"c{j}": pl.String for j in range(widest)},  # rows may be ragged: room for the widest
             separator=delimiter,
             truncate_ragged_lines=True,
             quote_char='"',
@@ -72,7 +73,8 @@ def read_text(path: Path, encoding: str | None) -> Grid:
         cells = None
     if cells is not None and cells.height == lines and "\r" not in flat:
         # One record per physical line (no quoted line breaks): line number = position + 1.
-        cells = cells.rename({c: f"c{j}" for j, c in enumerate(cells.columns)})
+        while cells.width > max(plain, 1) and cells[cells.columns[-1]].null_count() == cells.height:
+            cells = cells.drop(cells.columns[-1])  # room a quoted delimiter made, not a column
         cells = cells.with_row_index(SHEET_ROW, offset=1).select(
             pl.exclude(SHEET_ROW), pl.col(SHEET_ROW).cast(pl.UInt32)
         )
@@ -89,6 +91,15 @@ def read_text(path: Path, encoding: str | None) -> Grid:
     except csv.Error:
         raise InputFileError(f"{path.name}: not a readable CSV file (line {start})") from None
     return _legacy_columns(Grid(grid_from_records(records, rows), encoding=used), encoding)
+
+
+def _widths(text: str, delimiter: str) -> tuple[int, int]:
+    """(most fields any line can hold, most fields of a line without quotes): one more than the
+    delimiters counted per line (a quoted delimiter counts too, so the first is an upper bound)."""
+    lines = pl.Series(text.split("\n"), dtype=pl.String)
+    fields = lines.str.count_matches(delimiter, literal=True) + 1
+    plain = fields.filter(~lines.str.contains('"', literal=True))
+    return int(fields.max() or 1), int(plain.max() or 0) if plain.len() else 0
 
 
 _LEGACY_FONT = {"tcvn3": ".VnTime", "vni": "VNI-Times"}

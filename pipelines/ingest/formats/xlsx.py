@@ -1,11 +1,11 @@
-"""XLSX/XLSM workbooks through openpyxl (read-only): cell values, cell fonts and merged ranges.
+"""XLSX/XLSM workbooks: values through calamine (``xlsx_values``), or, when the workbook uses a legacy
+font, cell by cell through openpyxl (read-only) with each cell's font and the merged ranges.
 
 Cells in a legacy font (".VnTime", "VNI-Times") are decoded cell by cell from the font name.
 """
 
 from __future__ import annotations
 
-import re
 import zipfile
 from pathlib import Path
 
@@ -18,15 +18,12 @@ from pipelines.ingest.formats.grid import (
     cell_text,
     grid_of_sheet,
 )
-
-_MERGE_RX = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?"')
-
-
-def _column_index(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n - 1
+from pipelines.ingest.formats.xlsx_values import (
+    merges_of,
+    read_values,
+    sheet_parts,
+    uses_legacy_fonts,
+)
 
 
 def _xlsx_merges(ws) -> tuple[Merge, ...]:
@@ -36,16 +33,26 @@ def _xlsx_merges(ws) -> tuple[Merge, ...]:
             xml = src.read()
     except Exception:  # pragma: no cover - merges are a help, never a requirement
         return ()
-    if xml.rfind(b"mergeCell") < 0:
-        return ()
-    merges = []
-    for c0, r0, c1, r1 in _MERGE_RX.findall(xml, max(0, xml.rfind(b"sheetData>"))):
-        merges.append((int(r0), int(r1 or r0), _column_index(c0), _column_index(c1 or c0)))
-    return tuple(merges)
+    return merges_of(xml)
 
 
 def read_xlsx(path: Path, sheet: str | None) -> list[Grid]:
     """A grid per sheet with a value (only ``sheet`` if given); InputFileError on a bad workbook."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            legacy = uses_legacy_fonts(book)
+            names = set(sheet_parts(book))
+            if not legacy and (sheet is None or sheet in names):
+                grids = read_values(path, book, sheet)
+                if grids:
+                    return grids
+    except (zipfile.BadZipFile, KeyError, EOFError, ValueError, zipfile.LargeZipFile):
+        pass  # openpyxl below says what is wrong
+    return _read_cell_by_cell(path, sheet)
+
+
+def _read_cell_by_cell(path: Path, sheet: str | None) -> list[Grid]:
+    """openpyxl, every cell with its font: legacy-encoded text decoded (and the refusals of bad workbooks)."""
     import openpyxl  # imported here: 0.3 s, only needed for spreadsheets
 
     damaged = f"{path.name}: the workbook is damaged or incomplete; open it in Excel and save it again"

@@ -305,3 +305,57 @@ def test_windows_line_ends_with_a_cell_over_two_lines_keep_true_line_numbers(tmp
     cells = read_grid(path).cells
     assert cells["sheet_row"].to_list() == [1, 2, 4]
     assert cells["c2"].to_list()[1] == "dòng một\r\ndòng hai"
+
+
+def _awkward_workbook(path, legacy_font=False):
+    import datetime as dt
+
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Danh sách")
+    date, stamp = wb.add_format({"num_format": "dd/mm/yyyy"}), wb.add_format({"num_format": "dd/mm/yyyy hh:mm"})
+    font = wb.add_format({"font_name": ".VnTime"}) if legacy_font else None
+    ws.write(2, 2, "DANH SÁCH THEO DÕI")  # two empty rows, then a title from column C
+    ws.merge_range(4, 1, 4, 3, "Thông tin người được tiêm")
+    ws.write_row(5, 1, ["Họ và tên", "Ngày sinh", "Số CCCD", "Tiền", "Đã tiêm", "Ghi chú"])
+    ws.write(6, 1, "Lê Văn An", font)
+    ws.write_datetime(6, 2, dt.datetime(1979, 1, 31), date)
+    ws.write_number(6, 3, 36179000001)
+    ws.write_number(6, 4, 1.5)
+    ws.write_boolean(6, 5, True)
+    ws.write(6, 6, "   ")
+    ws.write(7, 1, "Trần Thị Bình")
+    ws.write_datetime(7, 2, dt.datetime(1980, 2, 1, 10, 30), stamp)
+    ws.write_string(7, 3, "036180000002")
+    ws.write(9, 1, "Ngô Cường")  # an empty row above
+    hidden = wb.add_worksheet("Cũ")
+    hidden.write_row(0, 0, ["Họ và tên", "Ngày sinh"])
+    hidden.write_row(1, 0, ["Lê Văn Cũ", "01/01/1950"])
+    hidden.hide()
+    wb.add_worksheet("Trống")
+    wb.close()
+    return path
+
+
+@pytest.mark.parametrize("legacy_font", [False, True])
+def test_xlsx_values_read_fast_are_the_cells_openpyxl_reads(tmp_path, legacy_font):
+    import zipfile
+
+    from pipelines.ingest.formats.xlsx import _read_cell_by_cell
+    from pipelines.ingest.formats.xlsx_values import read_values, uses_legacy_fonts
+
+    path = _awkward_workbook(tmp_path / "kho.xlsx", legacy_font)
+    with zipfile.ZipFile(path) as book:
+        assert uses_legacy_fonts(book) is legacy_font
+        fast = read_values(path, book, None)
+    slow = _read_cell_by_cell(path, None)
+    assert [g.sheet for g in fast] == [g.sheet for g in slow] == ["Danh sách", "Cũ"]
+    for f, s in zip(fast, slow):
+        assert f.cells.equals(s.cells), (f.cells, s.cells)
+        assert (f.merges, f.hidden) == (s.merges, s.hidden)
+    first = fast[0].cells
+    assert first["sheet_row"].to_list() == [3, 5, 6, 7, 8, 10]
+    assert first.row(4) == (None, "Trần Thị Bình", "1980-02-01 10:30:00", "036180000002", None, None, None, 8)
+    assert first.row(3)[1:6] == ("Lê Văn An", "1979-01-31", "36179000001", "1.5", "1")
+    assert [g.sheet for g in read_grids(path)] == ["Danh sách", "Cũ"]
