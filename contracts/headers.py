@@ -30,6 +30,8 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "Số thẻ căn cước", "Số CMND/CCCD", "CMND/CCCD", "Số CCCD/CMND", "CCCD/CMND",
         "Số CMND/CCCD/ĐDCN", "Số CMND/CC", "Số CMT/CCCD", "Số ĐDCN/CCCD", "Số CCCD/ĐDCN",
         "Số CC/CCCD", "Số chứng minh nhân dân/căn cước công dân",
+        "Giấy tờ tùy thân", "Số giấy tờ tùy thân", "Giấy tờ tuỳ thân", "Số giấy tờ tuỳ thân",
+        "Giấy tờ tùy thân (số, ngày cấp, nơi cấp)",
     ),
     "old_id": (
         "Số CMND", "CMND", "Số chứng minh nhân dân", "Chứng minh nhân dân", "Số CMT", "CMT",
@@ -44,6 +46,9 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "Họ và tên đoàn viên", "Họ tên người lao động", "Họ và tên người lao động",
         "Họ tên nhân khẩu", "Họ và tên nhân khẩu", "Họ và tên khai sinh", "Họ tên khai sinh",
         "Họ và tên người chết", "Họ tên người chết", "Tên người chết",
+        # the statutory wording (Mẫu CT01, Thông tư 66/2023/TT-BCA; the ID card; civil-status books)
+        "Họ, chữ đệm và tên", "Họ, chữ đệm, tên", "Họ chữ đệm và tên", "Họ, chữ đệm và tên khai sinh",
+        "Họ, chữ đệm, tên khai sinh", "Họ, chữ đệm và tên người được tiêm",
     ),
     "family_middle_name": ("Họ và tên đệm", "Họ và đệm", "Họ đệm", "Họ, tên đệm", "Họ và chữ đệm"),
     "given_name": ("Tên", "Tên gọi"),
@@ -78,7 +83,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "relation_to_head": (
         "Quan hệ với chủ hộ", "Quan hệ chủ hộ", "Quan hệ với CH", "QH với chủ hộ", "QHCH",
-        "Quan hệ",
+        "Quan hệ", "Mối quan hệ với chủ hộ", "Mối quan hệ",
     ),
     # civil_status
     "registration_number": (
@@ -137,7 +142,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
 # đệm", "Ngày tháng năm sinh Nam"): never map it by prefix.
 _OTHER_PERSON_WORDS = frozenset({
     "me", "cha", "bo", "vo", "chong", "ong", "ba", "chu", "giam", "cham", "than", "khai", "yeu",
-    "dai", "dem", "nam", "nu", "cap", "cu",
+    "dai", "dem", "nam", "nu", "cap", "cu", "dang",  # "… của người đi đăng ký": the declarant
 })
 
 _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]|\*")
@@ -202,7 +207,16 @@ def gendered_column(header: str) -> str | None:
 
 @lru_cache(maxsize=4096)
 def _candidate(header: str) -> tuple[str, int, int] | None:
-    """(field, quality, rank) for one header; quality 0 exact, 1 without notes, 2 prefix."""
+    """(field, quality, rank) for one header; quality 0 exact, 1 without notes, 2 prefix. A cell over
+    several lines ("HỌ VÀ TÊN" / "Họ và tên khai sinh") is also tried line by line, best line first."""
+    lines = [line for line in header.splitlines() if line.strip()]
+    if len(lines) > 1:
+        found = [c for c in (_candidate_line(header), *map(_candidate_line, lines)) if c]
+        return min(found, key=lambda c: (c[1], c[2])) if found else None
+    return _candidate_line(header)
+
+
+def _candidate_line(header: str) -> tuple[str, int, int] | None:
     gendered = gendered_column(header)
     if gendered:
         return gendered, 0, 0

@@ -65,8 +65,9 @@ def parse_id(col: str | pl.Expr) -> pl.Expr:
     "79089012345" → ("079089012345", "person_id", True, null); "1.23457E+11" → digits null,
     problem "scientific notation: digits lost". Spaces, dots, dashes and a trailing ".0" are
     dropped; 11 → 12 and 8 → 9 digits get back their leading zero, and 10 → 12 their two (IDs of
-    provinces 001–009 stored as numbers), all marked repaired. Other problems:
-    "wrong length", "not a number". Empty → all null, repaired False.
+    provinces 001–009 stored as numbers), all marked repaired. An ID inside text is taken out of it:
+    "Căn cước công dân số 064055130541" → "064055130541" (a 12-digit run, else a 9-digit one).
+    Other problems: "wrong length", "not a number". Empty → all null, repaired False.
     """
     t, c, n = pl.field("_t"), pl.field("_c"), pl.field("_n")
     ok = pl.field("_digits_only") & ~pl.field("_sci")
@@ -92,13 +93,19 @@ def parse_id(col: str | pl.Expr) -> pl.Expr:
         .struct.with_fields(
             _sci=t.str.contains(r"^[+-]?[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+$"),
             _c=t.str.replace(r"([0-9])\.0{1,2}$", "$1").str.replace_all(r"[\s.\-'’]", ""),
+            _in_text=pl.coalesce(t.str.extract(r"(?:^|[^0-9])([0-9]{12})(?:[^0-9]|$)"),
+                                 t.str.extract(r"(?:^|[^0-9])([0-9]{9})(?:[^0-9]|$)")),
+        )
+        .struct.with_fields(
+            _c=pl.when(t.str.contains(r"\p{L}") & pl.field("_in_text").is_not_null() & ~pl.field("_sci"))
+            .then(pl.field("_in_text")).otherwise(pl.field("_c")),
         )
         .struct.with_fields(_n=c.str.len_bytes(), _digits_only=c.str.contains(r"^[0-9]+$"))
         .struct.with_fields(
             digits=digits, kind=kind, repaired=lost_zero.fill_null(False)
         )
         .struct.with_fields(problem=problem)
-        .struct.drop(["_t", "_sci", "_c", "_n", "_digits_only"])
+        .struct.drop(["_t", "_sci", "_c", "_in_text", "_n", "_digits_only"])
     )
 
 

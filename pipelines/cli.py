@@ -88,6 +88,10 @@ def _print_summary(summary) -> None:
         typer.echo(f"FAILED {path}: {reason}")
     for path, reason in getattr(summary, "warnings", []):
         typer.echo(f"WARNING {path}: {reason}")
+    seconds = getattr(summary, "seconds", {})
+    if seconds:
+        stages = ", ".join(f"{stage} {took:.1f} s" for stage, took in seconds.items())
+        typer.echo(f"Stages:   {stages} · peak memory {summary.peak_memory_mb:,.0f} MB")
     typer.echo(f"Database: {summary.db}")
     typer.echo(f"Outputs:  {summary.out}")
 

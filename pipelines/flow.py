@@ -7,6 +7,8 @@ memory (``persist_result=False``) because they hold personal data.
 from __future__ import annotations
 
 import datetime as dt
+import resource
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -71,6 +73,13 @@ class RunSummary:
     failed_files: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     published: Published | None = None  # files written and finding counts by severity/status
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): read, nothing usable
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage, write included
+    peak_memory_mb: float = 0.0  # the process's peak resident memory so far
+
+
+def peak_memory_mb() -> float:
+    """The process's peak resident memory (Linux reports kilobytes), in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _failure(state) -> BaseException | None:
@@ -263,9 +272,12 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
     tables["match_evidence"] = evidence
     run = RunOutput(run_id, period, started, datetime.now(), status, parameters, tables,
                     commune=run_options.get("commune"))
+    writing = time.perf_counter()
     published = write_task(Path(db), Path(out), run)
+    seconds = {**stages.seconds, "write": time.perf_counter() - writing}
     summary = RunSummary(run_id, period, status, Path(db), Path(out), _summaries(checked, all_results), failed,
                          published=published)
     summary.warnings = [(str(f.source.path), f.warning) for f in checked if f.warning]
+    summary.seconds, summary.peak_memory_mb = seconds, peak_memory_mb()
     logger.info("run %s finished: %s, %d files, %d failed", run_id, status, len(checked), len(failed))
     return summary

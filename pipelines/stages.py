@@ -274,6 +274,7 @@ class StagesResult:
     results: list[SectorResult]  # the residency's (the police's findings) first, then each sector's
     matched: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)  # sector → (records, matches)
     evidence: pl.DataFrame = field(default_factory=pl.DataFrame)  # match_evidence rows with ``sector``
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
 
 
 def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
@@ -287,6 +288,8 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
     source is read again ``read_retries`` times (see ``ingest_stage``).
     """
     as_of = period_end(period)
+    seconds: dict[str, float] = {}
+    run = _timed(run, seconds)
     read = run("ingest", ingest_stage, [(src, read_retries, read_retry_delay) for src in sources])
     checked: list[FileResult] = run("validate", validate_stage, [(f, as_of) for f in read])
     residency_files = [f for f in checked if f.source.source == F.RESIDENCY]
@@ -312,4 +315,15 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
     evidence = [ev.with_columns(pl.lit(sector).alias("sector"))
                 for sector, (_, _, ev) in zip(sectors, matched) if ev.height]
     return StagesResult(checked, residents, finished, by_sector,
-                        pl.concat(evidence, how="vertical_relaxed") if evidence else pl.DataFrame())
+                        pl.concat(evidence, how="vertical_relaxed") if evidence else pl.DataFrame(), seconds)
+
+
+def _timed(run: StageRunner, seconds: dict[str, float]) -> StageRunner:
+    """``run`` that adds each stage's wall time to ``seconds``."""
+    def timed(stage: str, fn: Callable, calls: Sequence[tuple]) -> list:
+        started = time.perf_counter()
+        try:
+            return run(stage, fn, calls)
+        finally:
+            seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
+    return timed

@@ -38,6 +38,8 @@ CATALOG: dict[tuple[str, str], tuple[str, str, str]] = {
         "low", "Họ tên viết không dấu", "Ghi lại họ tên có dấu đúng như CSDLQG về dân cư: "),
     ("full_name", "different"): (
         "medium", "Họ tên viết khác CSDLQG về dân cư", "Kiểm tra giấy tờ và sửa họ tên thành: "),
+    ("full_name", "words_run_together"): (
+        "low", "Họ tên viết liền hoặc tách sai khoảng trắng giữa các chữ", "Sửa khoảng trắng, ghi họ tên: "),
     ("full_name", "middle_name_missing"): (
         "medium", "Họ tên thiếu tên đệm", "Bổ sung tên đệm, ghi đầy đủ họ tên: "),
     ("full_name", "middle_name_extra"): (
@@ -92,6 +94,7 @@ CATALOG: dict[tuple[str, str], tuple[str, str, str]] = {
 SHORT_VI: dict[tuple[str, str], str] = {
     ("full_name", "missing_diacritics"): "Họ tên không dấu",
     ("full_name", "different"): "Họ tên viết khác",
+    ("full_name", "words_run_together"): "Họ tên sai khoảng trắng",
     ("full_name", "middle_name_missing"): "Họ tên thiếu tên đệm",
     ("full_name", "middle_name_extra"): "Họ tên thừa tên đệm",
     ("birth_date", "missing"): "Thiếu ngày sinh",

@@ -22,8 +22,9 @@ from pipelines.findings.base import date_text, finding, gender_text
 
 
 def _name_findings(m: pl.DataFrame) -> list[pl.DataFrame]:
-    """Missing diacritics (low), middle name missing/extra, spelled differently. Tone placement,
-    case, stray spaces and "Ð" are not findings (the canonical forms agree)."""
+    """Missing diacritics (low), words run together or split (low: "LêKhánh Mẫn" for "Lê Khánh
+    Mẫn"), middle name missing/extra, spelled differently. Tone placement, case, stray spaces and
+    "Ð" are not findings (the canonical forms agree)."""
     m = m.with_columns(
         canonical_name(F.FULL_NAME).alias("_canon_l"), canonical_name("name_r").alias("_canon_r"),
     ).with_columns(
@@ -41,11 +42,18 @@ def _name_findings(m: pl.DataFrame) -> list[pl.DataFrame]:
         mid_l.list.set_difference(mid_r).list.len() == 0)
     extra_mid = differs & pl.col("_ends_eq") & (mid_l.list.len() > mid_r.list.len()) & (
         mid_r.list.set_difference(mid_l).list.len() == 0)
-    unaccented = differs & (pl.col("_fold_l") == pl.col("_fold_r")) & ~pl.col("_accented_l")
-    other = differs & ~unaccented.fill_null(False) & ~missing_mid.fill_null(False) & ~extra_mid.fill_null(False)
+    def joined(col: str) -> pl.Expr:
+        return pl.col(col).str.replace_all(" ", "", literal=True)
+
+    spacing = differs & (joined("_canon_l") == joined("_canon_r"))
+    unaccented = differs & ~pl.col("_accented_l") & (
+        (pl.col("_fold_l") == pl.col("_fold_r")) | (joined("_fold_l") == joined("_fold_r")))
+    other = (differs & ~unaccented.fill_null(False) & ~spacing.fill_null(False) & ~missing_mid.fill_null(False)
+             & ~extra_mid.fill_null(False))
     listed, db = pl.col(F.FULL_NAME_RAW), pl.col("name_r")
     return [
         finding(m, unaccented, F.FULL_NAME, "missing_diacritics", listed, db, db, "low"),
+        finding(m, spacing, F.FULL_NAME, "words_run_together", listed, db, db, "low"),
         finding(m, missing_mid, F.FULL_NAME, "middle_name_missing", listed, db, db, "medium"),
         finding(m, extra_mid, F.FULL_NAME, "middle_name_extra", listed, db, db, "medium"),
         finding(m, other, F.FULL_NAME, "different", listed, db, db, "medium"),

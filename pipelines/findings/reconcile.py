@@ -39,7 +39,7 @@ from pipelines.findings.rows import (
     duplicate_findings,
     id_row_findings,
 )
-from pipelines.hashing import sha256_hex
+from pipelines.fingerprints import identity_fingerprints, sha256_hex
 
 COLUMNS = BASE  # what every producer of findings gives (source_file … severity)
 RELATED = ("related_file", "related_row")
@@ -152,11 +152,14 @@ def _drop_superseded(findings: pl.DataFrame) -> pl.DataFrame:
 
 
 def finding_key(sector: str | pl.Expr) -> pl.Expr:
-    """The text hashed into ``finding_id``: sector, file name, row, field, kind and the values."""
+    """The text hashed into ``finding_id``: what the finding is about, not where it was listed:
+    the sector, the person (the matched resident, else the row's identity fingerprint, in
+    ``_person``), field, kind and the two values. A renamed or re-sorted list keeps its keys; the
+    same person's same problem on several rows (doses of one child) is one finding."""
     s = pl.lit(sector) if isinstance(sector, str) else sector
     return pl.concat_str(
-        [s, pl.col(F.SOURCE_FILE).str.replace(r"^.*[/\\]", ""), pl.col(F.SOURCE_ROW).cast(pl.String),
-         pl.col("field"), pl.col("kind"), pl.col("sector_value").fill_null(""), pl.col("residency_value").fill_null("")],
+        [s, pl.col("_person"), pl.col("field"), pl.col("kind"), pl.col("sector_value").fill_null(""),
+         pl.col("residency_value").fill_null("")],
         separator="\x1f",
     )
 
@@ -183,9 +186,11 @@ def finish_findings(sector: str, findings: pl.DataFrame, records: pl.DataFrame,
                     if F.BIRTH_DATE in records.columns else pl.lit(None, pl.String)).alias("listed_birth_date"),
         pl.coalesce(col("raw_person_id"), col("raw_old_id"), col(F.PERSON_ID), col(F.OLD_ID)).alias("listed_id"),
         col(F.COMMUNE_CODE).alias("_commune_l"),
+        pl.lit(identity_fingerprints(records)).alias("_print_l") if records.height else pl.lit(None, pl.String),
     ).unique([F.SOURCE_FILE, F.SOURCE_ROW], keep="first") if records.height else pl.DataFrame(
         schema={F.SOURCE_FILE: pl.String, F.SOURCE_ROW: pl.UInt32, "listed_name": pl.String,
-                "listed_birth_date": pl.String, "listed_id": pl.String, "_commune_l": pl.String})
+                "listed_birth_date": pl.String, "listed_id": pl.String, "_commune_l": pl.String,
+                "_print_l": pl.String})
     res = resident_columns(residents).select("residency_id", "commune_r")
     sole = _sole_commune(residents)
     cat = catalog_frame()
@@ -209,6 +214,9 @@ def finish_findings(sector: str, findings: pl.DataFrame, records: pl.DataFrame,
                     pl.lit(GENERIC_PROBLEM)).alias("message_vi"),
         pl.coalesce(pl.col("action_vi"), action, pl.col("rule_action_vi"), pl.lit(GENERIC_ACTION)).alias("action_vi"),
     )
+    out = out.with_columns(pl.coalesce(pl.lit("r:") + pl.col("residency_id"), pl.lit("f:") + pl.col("_print_l"),
+                                       pl.lit("l:") + pl.col(F.SOURCE_FILE) + pl.lit("#") + pl.col(F.SOURCE_ROW).cast(pl.String)
+                                       ).alias("_person"))
     out = out.with_columns(finding_key(sector).alias("_key"))
     out = out.with_columns(sha256_hex(out["_key"], 16).alias("finding_id") if out.height else pl.lit(None, pl.String).alias("finding_id"))
     return out.sort(severity_rank("severity"), F.SOURCE_FILE, F.SOURCE_ROW, maintain_order=True).select(FINISHED_COLUMNS)

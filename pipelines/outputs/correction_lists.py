@@ -41,7 +41,7 @@ LIST_SHEET = "Danh sách"
 COLUMNS: tuple[tuple[str, str | None, float], ...] = (
     ("STT", None, 5),
     ("Tệp gốc", "file_name", 16),
-    ("Dòng trong tệp gốc", F.SOURCE_ROW, 8),
+    ("Dòng trong tệp gốc", "rows_vi", 10),
     ("Họ và tên (như trong danh sách)", "listed_name", 22),
     ("Ngày sinh", "listed_birth_date", 11),
     ("Số định danh / CCCD", "listed_id", 14),
@@ -81,13 +81,24 @@ def list_file_name(sector: str, period: str, commune_code: str | None = None) ->
 
 
 def _rows(findings: pl.DataFrame) -> pl.DataFrame:
-    """The list's rows in display order, with the computed display columns."""
-    return findings.with_columns(
+    """The list's lines in display order, with the computed display columns: one line per finding
+    (a person's problem), naming every row of the original files it concerns ("12, 57, 103")."""
+    shown = findings.with_columns(
         pl.col(F.SOURCE_FILE).str.replace(r"^.*[/\\]", "").alias("file_name"),
         pl.col("severity").replace_strict(SEVERITY_VI, default=pl.col("severity"), return_dtype=pl.String).alias("severity_vi"),
         pl.col("status").fill_null("new").replace_strict(STATUS_VI, default="", return_dtype=pl.String).alias("status_vi")
         if "status" in findings.columns else pl.lit(STATUS_VI["new"]).alias("status_vi"),
-    ).sort(severity_rank("severity"), "file_name", F.SOURCE_ROW, "field", maintain_order=True)
+    ).sort("file_name", F.SOURCE_ROW, maintain_order=True)
+    per_file = shown.group_by("finding_id", "file_name", maintain_order=True).agg(
+        pl.col(F.SOURCE_ROW).cast(pl.String).str.join(", ").alias("_rows"))
+    files = per_file.group_by("finding_id", maintain_order=True).agg(
+        pl.col("file_name").str.join(", ").alias("file_names"),
+        pl.when(pl.len() > 1).then(pl.concat_str("file_name", pl.lit(": "), "_rows"))
+        .otherwise(pl.col("_rows")).str.join("; ").alias("rows_vi"))
+    lines = shown.group_by("finding_id", maintain_order=True).agg(pl.all().first(), pl.len().alias("source_rows"))
+    return (lines.join(files, on="finding_id", how="left", maintain_order="left")
+            .with_columns(pl.col("file_names").alias("file_name")).drop("file_names")
+            .sort(severity_rank("severity"), "file_name", F.SOURCE_ROW, "field", maintain_order=True))
 
 
 def build_workbook(findings: pl.DataFrame, meta: ListMeta) -> bytes:
@@ -135,8 +146,10 @@ def build_workbook(findings: pl.DataFrame, meta: ListMeta) -> bytes:
             header = COLUMNS[j][0]
             if row[j] == "" and header not in (RESPONSE_HEADER, REASON_HEADER):
                 ws.write_blank(r, j, None, fmt["cell"])
-            elif j == 2:
+            elif j == 2 and row[j].isdigit():
                 ws.write_number(r, j, int(row[j]), fmt["cell_center"])
+            elif j == 2:
+                ws.write_string(r, j, row[j], fmt["cell_center"])
             elif header == "Mức độ":
                 ws.write_string(r, j, row[j], cell)
             elif header in (RESPONSE_HEADER, REASON_HEADER):

@@ -21,6 +21,7 @@ from contracts import fields as F
 from pipelines.findings import SECTOR_VI
 from pipelines.findings.catalog import CATALOG, SEVERITIES, SEVERITY_VI, SHORT_VI
 from pipelines.outputs._svg import bar_chart, legend, stacked_chart
+from pipelines.outputs.trend import PERIODS, trend, trend_table
 from pipelines.privacy import write_private
 from pipelines.store import first_row
 
@@ -43,6 +44,7 @@ class ReportData:
     communes: pl.DataFrame  # commune_code, rows, matched, match_rate, findings, critical
     statuses: pl.DataFrame  # sector, new, open, reopened, declined, fixed
     generated_at: dt.datetime
+    trend: pl.DataFrame | None = None  # period, sector, rows, match_rate, open, answered, fixed, months_to_fix
 
 
 def report_file_name(period: str) -> str:
@@ -138,7 +140,8 @@ def report_data(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
     statuses = statuses.join(fixed, on="sector", how="full", coalesce=True).with_columns(
         pl.col(*STATUS_COLUMNS).fill_null(0).cast(pl.Int64)).sort(
         pl.col("sector").replace_strict({**order, F.RESIDENCY: 98}, default=99, return_dtype=pl.Int32))
-    return ReportData(run, previous, sectors, residency, kinds, communes, statuses, dt.datetime.now().replace(microsecond=0))
+    return ReportData(run, previous, sectors, residency, kinds, communes, statuses, dt.datetime.now().replace(microsecond=0),
+                      trend(con, run_id))
 
 
 def _period_vi(period: str) -> str:
@@ -361,6 +364,8 @@ lập ngày {data.generated_at:%d/%m/%Y}</p>
 {_change_table(data)}
 <h2>6. Tình hình xử lý của các lĩnh vực</h2>
 {_status_table(data)}
+<h2>7. Xu hướng {PERIODS} kỳ gần nhất</h2>
+{trend_table(data.trend if data.trend is not None else pl.DataFrame(), _sector_vi, _num, _pct)}
 <p class="note">Tỷ lệ khớp = số dòng xác định được đúng người trong dữ liệu dân cư / tổng số dòng của lĩnh vực
 (kể cả dòng bị loại do sai định dạng). "Đã hết sai lệch": nội dung có ở lần đối soát trước nhưng lần này không còn.
 Báo cáo chỉ chứa số liệu tổng hợp, không chứa thông tin cá nhân. Mã lần chạy: {escape(run['run_id'])};

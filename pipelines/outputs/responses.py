@@ -187,8 +187,11 @@ def annotate(con: duckdb.DuckDBPyConnection, run_id: str, period: str, findings:
 def _resolved(con: duckdb.DuckDBPyConnection, run_id: str, period: str, findings: pl.DataFrame,
               source_files: pl.DataFrame, answers: pl.DataFrame) -> pl.DataFrame:
     """Findings of the previous period's run (per sector: the latest current run of an earlier
-    period that read that sector) on the same files (by name) that this run no longer finds."""
-    files = source_files.select("sector", pl.col("path").str.replace(r"^.*[/\\]", "").alias("file_name")).unique()
+    period that read that sector) that this run no longer finds, for the sectors this run read in
+    full (every file read: a file that failed might hold them). Findings are keyed by person and
+    problem, so a list saved under a new name or in another order is the same list."""
+    status = source_files.select("sector", (pl.col("status") != "failed").alias("ok"))
+    files = status.group_by("sector").agg(pl.col("ok").all()).filter(pl.col("ok")).select("sector")
     if files.is_empty():
         return pl.DataFrame()
     con.register("_files", files.to_arrow())
@@ -202,9 +205,7 @@ def _resolved(con: duckdb.DuckDBPyConnection, run_id: str, period: str, findings
                 GROUP BY f.sector)
             SELECT d.finding_id, p.previous_run_id, d.sector, d.source_file, d.source_row, d.field, d.kind, d.severity
             FROM discrepancies d JOIN prev p ON d.run_id = p.previous_run_id AND d.sector = p.sector
-            WHERE d.finding_id IS NOT NULL
-              AND regexp_replace(d.source_file, '^.*[/\\\\]', '') IN
-                  (SELECT file_name FROM _files WHERE _files.sector = d.sector)""", params=[run_id, period]).pl()
+            WHERE d.finding_id IS NOT NULL""", params=[run_id, period]).pl()
     finally:
         con.unregister("_files")
     current = findings["finding_id"] if findings.height else pl.Series("finding_id", [], pl.String)

@@ -1,12 +1,14 @@
 """Review: the evidence a run keeps for analysts, the decisions they take on it, and applying them.
 
-- fingerprints: a stable SHA-256 of a row's identity fields, so a decision follows the row.
 - apply: ``match_with_reviews`` = ``matchers.link`` plus the analysts' decisions (accepted pairs
   matched, rejected ones never proposed again).
 - evidence: the ``match_evidence`` rows (levels, weights, both sides) behind each decision.
 - decisions: what the review app reads and writes, and ``load_decisions`` for a run.
+A decision finds its row by the row's fingerprint (``pipelines.fingerprints``), so it follows the
+row into later months.
 """
 
+from pipelines.fingerprints import IDENTITY_FIELDS, record_fingerprints
 from pipelines.review.apply import (
     DECISION_SCHEMA,
     apply_decisions,
@@ -23,7 +25,6 @@ from pipelines.review.decisions import (
     runs,
 )
 from pipelines.review.evidence import COMPARISONS, EVIDENCE_COLUMNS, evidence
-from pipelines.review.fingerprints import IDENTITY_FIELDS, record_fingerprints
 
 __all__ = [
     "COMPARISONS", "Case", "DECISIONS", "DECISION_SCHEMA", "EVIDENCE_COLUMNS", "IDENTITY_FIELDS",

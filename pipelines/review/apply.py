@@ -2,7 +2,7 @@
 
 An accepted pair becomes the row's match (``match_method = 'review'``); a rejected pair is removed
 from the candidates and the row is decided again among the others (never proposed again).
-Decisions find their row by its fingerprint (``review.fingerprints``).
+Decisions find their row by its fingerprint (``pipelines.fingerprints``).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from matchers import (
     decide_again,
     link,
 )
+from pipelines.fingerprints import record_fingerprints
 from pipelines.review.evidence import EVIDENCE_COLUMNS, evidence
-from pipelines.review.fingerprints import record_fingerprints
 
 DECISION_SCHEMA = {"record_fingerprint": pl.String, "residency_id": pl.String, "decision": pl.String}
 

@@ -9,7 +9,7 @@ import polars as pl
 
 from contracts import fields as F
 from matchers import default_comparisons
-from pipelines.review.fingerprints import column_or_null, record_fingerprints
+from pipelines.fingerprints import column_or_null, record_fingerprints
 
 COMPARISONS = tuple(c.name for c in default_comparisons())
 SIDE_FIELDS = (F.FULL_NAME, F.BIRTH_DATE, F.PERSON_ID, F.OLD_ID, F.GENDER, F.ADDRESS)

@@ -220,3 +220,26 @@ def test_gendered_columns_map_only_when_asked_for():
     assert map_headers(headers, (*F.PERSON_FIELDS, *GENDERED_FIELDS)) == {
         "Họ và tên": "full_name", "Ngày sinh Nam": "birth_date_male", "Ngày sinh Nữ": "birth_date_female"}
     assert map_headers(headers, F.PERSON_FIELDS) == {"Họ và tên": "full_name"}
+
+
+@pytest.mark.parametrize(("header", "field"), [
+    ("Họ, chữ đệm và tên", "full_name"),                 # Mẫu CT01 (Thông tư 66/2023/TT-BCA), the ID card
+    ("Họ, chữ đệm, tên", "full_name"),                   # civil-status books (Thông tư 04/2020/TT-BTP)
+    ("HỌ, CHỮ ĐỆM VÀ TÊN", "full_name"),
+    ("HỌ VÀ TÊN\nHọ và tên khai sinh", "full_name"),      # a two-line header cell
+    ("Mối quan hệ với chủ hộ", "relation_to_head"),
+    ("Số định danh cá nhân\n(hoặc số CMND)", "person_id"),
+])
+def test_statutory_and_two_line_headers(header, field):
+    assert map_headers([header], [field, "guardian_name", "relation_to_head"]) == {header: field}
+
+
+def test_a_two_line_cell_naming_someone_else_is_not_the_persons_name():
+    assert map_headers(["Họ và tên mẹ\nhoặc người chăm sóc"], ["full_name", "guardian_name"]) == {
+        "Họ và tên mẹ\nhoặc người chăm sóc": "guardian_name"}
+
+
+def test_the_declarants_id_is_not_the_persons():
+    headers = ["Họ, chữ đệm, tên", "Giấy tờ tùy thân", "Giấy tờ tùy thân của người đi đăng ký"]
+    assert map_headers(headers, ["full_name", "person_id"]) == {
+        "Họ, chữ đệm, tên": "full_name", "Giấy tờ tùy thân": "person_id"}

@@ -344,3 +344,14 @@ def test_excel_serials_parse_back(day):
 @given(st.from_regex(r"[1-9][0-9]{7}", fullmatch=True))
 def test_a_cmnd_that_lost_its_zero_is_repaired(digits):
     assert one(parse_id("x"), digits) == {"digits": "0" + digits, "kind": "old_id", "repaired": True, "problem": None}
+
+
+@pytest.mark.parametrize(("raw", "digits", "kind"), [
+    ("Giấy tờ tùy thân: Căn cước công dân số 064055130541", "064055130541", "person_id"),
+    ("CCCD số 064055130541, cấp ngày 01/02/2021 tại Cục CS QLHC về TTXH", "064055130541", "person_id"),
+    ("CMND số 123456789 do CA Nam Định cấp", "123456789", "old_id"),
+    ("Hộ chiếu C1234567", None, None),  # no ID of ours in it
+])
+def test_an_id_inside_text_is_taken_out(raw, digits, kind):
+    got = pl.select(parse_id(pl.lit(raw))).item()
+    assert (got["digits"], got["kind"]) == (digits, kind)

@@ -1,6 +1,7 @@
 """The doisoat command end to end: a real process, a real Prefect run, a real DuckDB file."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -49,6 +50,10 @@ def test_run_end_to_end(small_commune, tmp_path):
     for name in SECTORS:
         assert any(line.startswith(name) for line in lines), name
     assert f"Database: {db}" in lines
+    stages = next(line for line in lines if line.startswith("Stages:"))
+    for stage in ("ingest", "validate", "match", "reconcile", "cross-sector", "write"):
+        assert re.search(rf"\b{stage} \d+\.\d s\b", stages), stages
+    assert re.search(r"· peak memory [\d,]+ MB$", stages), stages
     con = duckdb.connect(str(db), read_only=True)
     counts = dict(con.execute("SELECT sector, count(*) FROM record_outcomes GROUP BY sector").fetchall())
     assert set(counts) == {"residency", *SECTORS}

@@ -170,3 +170,24 @@ def test_report_command_errors(runs, tmp_path, period, code, message):
                              "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert result.returncode == code
     assert result.stderr.strip() == message
+
+
+def test_the_trend_follows_each_sector_over_the_periods(runs):
+    trend = runs["parsed"].rows["trend"]
+    periods = {(r["sector"], r["period"]) for r in trend}
+    assert {p for _, p in periods} == {"2026-10", "2026-11"}
+    for run, period in ((runs["previous"], "2026-10"), (runs["current"], "2026-11")):
+        outcomes = _sql(runs["db"], """SELECT sector, count(*) AS rows FROM record_outcomes
+                                       WHERE run_id = ? AND sector <> 'residency' GROUP BY sector""", [run.run_id])
+        open_ = _sql(runs["db"], """SELECT sector, count(DISTINCT finding_id) AS open FROM discrepancies
+                                    WHERE run_id = ? AND coalesce(status, 'new') IN ('new', 'open', 'reopened')
+                                    GROUP BY sector""", [run.run_id])
+        want = {r["sector"]: r["rows"] for r in outcomes.iter_rows(named=True)}
+        got = {r["sector"]: int(r["rows"]) for r in trend if r["period"] == period}
+        assert got == want
+        opened = {r["sector"]: r["open"] for r in open_.iter_rows(named=True)}
+        assert {r["sector"]: int(r["open"]) for r in trend if r["period"] == period} == {
+            s: opened.get(s, 0) for s in want}
+    # the sectors of October are followed into November, the new ones start there
+    october = {s for s, p in periods if p == "2026-10"}
+    assert len(october) == 3 and october < {s for s, p in periods if p == "2026-11"}

@@ -1,5 +1,6 @@
 """The response round trip: a run, officers answer in the returned XLSX, `doisoat responses`, a
-second run that knows what was fixed, is still open or was declined."""
+second run that knows what was fixed, is still open or was declined, although the office saved
+the list under a new name and in another order (answers follow the person, not the row)."""
 
 import os
 import shutil
@@ -21,7 +22,7 @@ SECTOR = "social_insurance"
 
 
 def _run(folder, db, out, period):
-    sectors = [f"{name}={p}" for name in SECTORS for p in sorted(folder.glob(f"{name}.*"))]
+    sectors = [f"{name}={p}" for name in SECTORS for p in sorted(folder.glob(f"{name}*.*"))]
     state = reconcile(residency=str(folder / "residency.csv"), sectors=sectors, period=period, db=str(db), out=str(out),
                       return_state=True)
     assert state.is_completed(), state.message
@@ -95,7 +96,9 @@ def round_trip(small_commune, tmp_path_factory):
         pl.when(pl.col("_i") == changed["source_row"] - 2).then(pl.lit("01/01/") + pl.col("Ngày sinh").str.slice(-4))
         .otherwise(pl.col("Ngày sinh")).alias("Ngày sinh"),
     ).drop("_i")
-    rows.write_csv(path)
+    # … and saves the month's list under a new name, sorted another way (every row moves).
+    path.unlink()
+    rows.reverse().write_csv(folder / f"{SECTOR}_T11.csv")
     second = _run(folder, db, base / "out2", "2026-11")
     return dict(db=db, first=first, second=second, chosen=chosen, responses=responses, again=again,
                 out2=base / "out2", sheet=sheet)
@@ -124,9 +127,13 @@ def test_the_next_run_knows_what_is_fixed_open_or_declined(round_trip):
     assert chosen["fixed_really"]["finding_id"] not in status
     assert chosen["declined_changed"]["finding_id"] not in status
     # the changed row is found again, under a new key, and sent again
-    again = now.filter((pl.col("source_row") == chosen["declined_changed"]["source_row"]) & (pl.col("sector") == SECTOR)
-                       & (pl.col("kind") == "less_precise"))
+    again = now.filter((pl.col("residency_id") == chosen["declined_changed"]["residency_id"])
+                       & (pl.col("sector") == SECTOR) & (pl.col("kind") == "less_precise"))
     assert again.height == 1 and again["status"].item() == "new"
+    # the same findings, now on other rows of a file with another name
+    moved = now.filter(pl.col("finding_id") == chosen["fixed_claimed"]["finding_id"])
+    assert moved["source_file"].str.ends_with(f"{SECTOR}_T11.csv").all()
+    assert moved["source_row"].to_list() != [chosen["fixed_claimed"]["source_row"]]
     # everything else carried over from the first run is still open
     carried = now.filter(pl.col("sector") == SECTOR).join(
         _findings(db, round_trip["first"].run_id).select("finding_id"), on="finding_id", how="semi")
@@ -180,3 +187,19 @@ def test_a_renamed_sheet_is_still_read(round_trip, tmp_path):
     answers, _ = read_response_file(copy)
     original, _ = read_response_file(round_trip["sheet"])
     assert answers.sort("finding_id").equals(original.sort("finding_id")) and answers.height == 5
+
+
+def test_the_report_trend_counts_answers_and_the_months_a_fix_took(round_trip):
+    from pipelines.outputs.trend import trend
+
+    con = duckdb.connect(str(round_trip["db"]), read_only=True)
+    try:
+        rows = trend(con, round_trip["second"].run_id).filter(pl.col("sector") == SECTOR)
+    finally:
+        con.close()
+    october, november = rows.sort("period").iter_rows(named=True)
+    assert (october["period"], november["period"]) == ("2026-10", "2026-11")
+    assert october["answered"] == 5 and october["fixed"] == 0
+    assert november["fixed"] >= 1 and november["months_to_fix"] == 1.0
+    html = (round_trip["out2"] / "bao_cao_doi_soat_2026-11.html").read_text(encoding="utf-8")
+    assert f'data-sector="{SECTOR}" data-period="2026-11"' in html
