@@ -28,13 +28,14 @@ TABLES: dict[str, str] = {
     "record_outcomes": """
         run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
         source_row INTEGER NOT NULL, outcome VARCHAR NOT NULL, residency_id VARCHAR,
-        match_probability DOUBLE, match_method VARCHAR, commune_code VARCHAR""",
+        match_probability DOUBLE, match_method VARCHAR, commune_code VARCHAR, commune_listed VARCHAR""",
     "discrepancies": """
         run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
         source_row INTEGER NOT NULL, residency_id VARCHAR, field VARCHAR NOT NULL, kind VARCHAR NOT NULL,
         sector_value VARCHAR, residency_value VARCHAR, suggested_value VARCHAR, severity VARCHAR NOT NULL,
         finding_id VARCHAR, status VARCHAR, commune_code VARCHAR, related_file VARCHAR, related_row INTEGER,
-        listed_name VARCHAR, listed_birth_date VARCHAR, listed_id VARCHAR, message_vi VARCHAR, action_vi VARCHAR""",
+        listed_name VARCHAR, listed_birth_date VARCHAR, listed_id VARCHAR, message_vi VARCHAR, action_vi VARCHAR,
+        commune_listed VARCHAR""",
     "finding_responses": """
         finding_id VARCHAR NOT NULL, run_id VARCHAR, sector VARCHAR, source_file VARCHAR, source_row INTEGER,
         field VARCHAR, kind VARCHAR, response VARCHAR NOT NULL, response_text VARCHAR, reason VARCHAR,

@@ -44,8 +44,8 @@ from pipelines.fingerprints import identity_fingerprints, sha256_hex
 COLUMNS = BASE  # what every producer of findings gives (source_file … severity)
 RELATED = ("related_file", "related_row")
 FINISHED_COLUMNS = (
-    *COLUMNS, *RELATED, "finding_id", "commune_code", "listed_name", "listed_birth_date", "listed_id",
-    "message_vi", "action_vi",
+    *COLUMNS, *RELATED, "finding_id", "commune_code", "commune_listed", "listed_name", "listed_birth_date",
+    "listed_id", "message_vi", "action_vi",
 )
 _SCHEMA = {
     F.SOURCE_FILE: pl.String, F.SOURCE_ROW: pl.UInt32, "residency_id": pl.String, "field": pl.String,
@@ -116,24 +116,40 @@ def _sole_commune(residents: pl.DataFrame) -> str | None:
     return codes.item() if codes.len() == 1 else None
 
 
+def row_commune(sole: str | None) -> pl.Expr:
+    """A row's (new) commune: the list's own (when an old commune was split, the matched
+    resident's among its candidates), else the matched resident's, else the extract's when it
+    covers one commune. Reads ``_commune_l``, ``_candidates_l`` and ``commune_r``."""
+    among = pl.col("_candidates_l").str.split(";").list.contains(pl.col("commune_r")).fill_null(False)
+    return (pl.when(among).then(pl.col("commune_r"))
+            .otherwise(pl.coalesce("_commune_l", "commune_r", pl.lit(sole, pl.String))))
+
+
+def _own_communes(records: pl.DataFrame) -> pl.DataFrame:
+    """Per row: ``_commune_l``, ``_candidates_l`` and ``commune_listed`` (the code as the list wrote it)."""
+    def col(name: str) -> pl.Expr:
+        return pl.col(name).cast(pl.String) if name in records.columns else pl.lit(None, pl.String)
+
+    if not records.height:
+        return pl.DataFrame(schema={F.SOURCE_FILE: pl.String, F.SOURCE_ROW: pl.UInt32, "_commune_l": pl.String,
+                                    "_candidates_l": pl.String, "commune_listed": pl.String})
+    return records.select(
+        F.SOURCE_FILE, pl.col(F.SOURCE_ROW).cast(pl.UInt32), col(F.COMMUNE_CODE).alias("_commune_l"),
+        col("commune_candidates").alias("_candidates_l"), col("raw_commune_code").alias("commune_listed"),
+    ).unique([F.SOURCE_FILE, F.SOURCE_ROW], keep="first")
+
+
 def commune_codes(outcomes: pl.DataFrame, records: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:
-    """``outcomes`` (lineage, ``residency_id`` …) with ``commune_code``: the list's own commune
-    column, else the matched resident's, else the extract's when it covers one commune."""
+    """``outcomes`` (lineage, ``residency_id`` …) with ``commune_code`` (see ``row_commune``) and
+    ``commune_listed``."""
     res = resident_columns(residents).select("residency_id", "commune_r")
-    own = (records.select(F.SOURCE_FILE, pl.col(F.SOURCE_ROW).cast(pl.UInt32), pl.col(F.COMMUNE_CODE).cast(pl.String).alias("_commune_l"))
-           .unique([F.SOURCE_FILE, F.SOURCE_ROW], keep="first")
-           if F.COMMUNE_CODE in records.columns and records.height else None)
-    out = outcomes.drop("commune_code", strict=False).with_columns(pl.col(F.SOURCE_ROW).cast(pl.UInt32))
-    if own is not None:
-        out = out.join(own, on=[F.SOURCE_FILE, F.SOURCE_ROW], how="left", maintain_order="left")
-    else:
-        out = out.with_columns(pl.lit(None, pl.String).alias("_commune_l"))
+    out = outcomes.drop("commune_code", "commune_listed", strict=False).with_columns(pl.col(F.SOURCE_ROW).cast(pl.UInt32))
+    out = out.join(_own_communes(records), on=[F.SOURCE_FILE, F.SOURCE_ROW], how="left", maintain_order="left")
     matched_id = pl.when(pl.col("outcome") == "matched").then(pl.col("residency_id"))
     out = out.with_columns(matched_id.alias("_rid")).join(
         res.rename({"residency_id": "_rid"}), on="_rid", how="left", maintain_order="left")
-    return out.with_columns(
-        pl.coalesce("_commune_l", "commune_r", pl.lit(_sole_commune(residents), pl.String)).alias("commune_code")
-    ).drop("_commune_l", "_rid", "commune_r")
+    return out.with_columns(row_commune(_sole_commune(residents)).alias("commune_code")).drop(
+        "_commune_l", "_candidates_l", "_rid", "commune_r")
 
 
 def _drop_superseded(findings: pl.DataFrame) -> pl.DataFrame:
@@ -185,12 +201,11 @@ def finish_findings(sector: str, findings: pl.DataFrame, records: pl.DataFrame,
         pl.coalesce(col("raw_birth_date"), pl.col(F.BIRTH_DATE).dt.strftime("%d/%m/%Y")
                     if F.BIRTH_DATE in records.columns else pl.lit(None, pl.String)).alias("listed_birth_date"),
         pl.coalesce(col("raw_person_id"), col("raw_old_id"), col(F.PERSON_ID), col(F.OLD_ID)).alias("listed_id"),
-        col(F.COMMUNE_CODE).alias("_commune_l"),
         pl.lit(identity_fingerprints(records)).alias("_print_l") if records.height else pl.lit(None, pl.String),
     ).unique([F.SOURCE_FILE, F.SOURCE_ROW], keep="first") if records.height else pl.DataFrame(
         schema={F.SOURCE_FILE: pl.String, F.SOURCE_ROW: pl.UInt32, "listed_name": pl.String,
-                "listed_birth_date": pl.String, "listed_id": pl.String, "_commune_l": pl.String,
-                "_print_l": pl.String})
+                "listed_birth_date": pl.String, "listed_id": pl.String, "_print_l": pl.String})
+    listed = listed.join(_own_communes(records), on=[F.SOURCE_FILE, F.SOURCE_ROW], how="left", maintain_order="left")
     res = resident_columns(residents).select("residency_id", "commune_r")
     sole = _sole_commune(residents)
     cat = catalog_frame()
@@ -209,7 +224,7 @@ def finish_findings(sector: str, findings: pl.DataFrame, records: pl.DataFrame,
     )
     out = out.with_columns(
         pl.coalesce(pl.col("severity"), pl.col("default_severity"), pl.lit("medium")).alias("severity"),
-        pl.coalesce(pl.col("_commune_l"), pl.col("commune_r"), pl.lit(sole, pl.String)).alias("commune_code"),
+        row_commune(sole).alias("commune_code"),
         pl.coalesce(pl.col("message_vi"), pl.col("problem_vi"), pl.col("rule_problem_vi"),
                     pl.lit(GENERIC_PROBLEM)).alias("message_vi"),
         pl.coalesce(pl.col("action_vi"), action, pl.col("rule_action_vi"), pl.lit(GENERIC_ACTION)).alias("action_vi"),

@@ -23,6 +23,7 @@ import xlsxwriter
 from contracts import fields as F
 from pipelines.findings import SECTOR_VI, SEVERITY_VI, severity_rank
 from pipelines.privacy import write_private
+from pipelines.units import commune_label
 
 STATUS_VI = {
     "new": "Mới phát hiện",
@@ -112,7 +113,7 @@ def build_workbook(findings: pl.DataFrame, meta: ListMeta) -> bytes:
     fmt = _formats(wb)
     last_col = len(COLUMNS) - 1
     period_vi = f"{meta.period[5:7]}/{meta.period[:4]}"
-    commune = f"Mã xã: {meta.commune_code}" if meta.commune_code else "Mã xã: (chưa xác định)"
+    commune = commune_label(meta.commune_code)
     ws.merge_range(0, 0, 0, 4, "BAN CHỈ ĐẠO ĐỀ ÁN 06 CẤP XÃ", fmt["title_left"])
     ws.merge_range(1, 0, 1, 4, commune, fmt["title_left_plain"])
     ws.merge_range(0, 8, 0, last_col, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", fmt["title_center"])

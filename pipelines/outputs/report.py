@@ -24,6 +24,7 @@ from pipelines.outputs._svg import bar_chart, legend, stacked_chart
 from pipelines.outputs.trend import PERIODS, trend, trend_table
 from pipelines.privacy import write_private
 from pipelines.store import first_row
+from pipelines.units import commune_label
 
 OUTCOMES = ("matched", "review", "unmatched", "rejected")
 OUTCOME_VI = {"matched": "Khớp", "review": "Cần xem xét", "unmatched": "Không tìm thấy", "rejected": "Bị loại (sai định dạng)"}
@@ -229,12 +230,12 @@ def _kind_table(data: ReportData, severities: tuple[str, ...], name: str) -> str
 def _commune_table(data: ReportData) -> str:
     body = [
         f'<tr data-commune="{escape(r["commune_code"])}" data-rows="{r["rows"]}" data-matched="{r["matched"]}" '
-        f'data-findings="{r["findings"]}" data-critical="{r["critical"]}"><th scope="row">{escape(r["commune_code"] or "(chưa xác định)")}</th>'
+        f'data-findings="{r["findings"]}" data-critical="{r["critical"]}"><th scope="row">{escape(commune_label(r["commune_code"]))}</th>'
         f'<td>{_num(r["rows"])}</td><td>{_num(r["matched"])}</td><td>{_pct(r["match_rate"])}</td>'
         f'<td>{_num(r["findings"])}</td><td class="sev-critical">{_num(r["critical"])}</td></tr>'
         for r in data.communes.iter_rows(named=True)
     ]
-    return _table(("Mã xã", "Số dòng", "Khớp", "Tỷ lệ khớp", "Nội dung cần điều chỉnh", "Đặc biệt nghiêm trọng"), body, "communes")
+    return _table(("Xã", "Số dòng", "Khớp", "Tỷ lệ khớp", "Nội dung cần điều chỉnh", "Đặc biệt nghiêm trọng"), body, "communes")
 
 
 def _status_table(data: ReportData) -> str:
@@ -337,12 +338,12 @@ def render_report(data: ReportData) -> str:
     rate, outcome, severity = _charts(data)
     prev = (f"so với {_period_vi(data.previous['period'])}" if data.previous else "chưa có kỳ trước để so sánh")
     communes = data.communes["commune_code"].to_list()
-    commune_text = ", ".join(c or "(chưa xác định)" for c in communes) or "–"
+    commune_text = ", ".join(commune_label(c) for c in communes) or "–"
     return f"""<!DOCTYPE html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Báo cáo kết quả đối soát dữ liệu {escape(_period_vi(period))}</title><style>{CSS}</style></head>
 <body><main data-run-id="{escape(run['run_id'])}" data-period="{escape(period)}">
-<header class="top"><div class="org">Tổ công tác Đề án 06<br>Mã xã: {escape(commune_text)}</div>
+<header class="top"><div class="org">Tổ công tác Đề án 06<br>{escape(commune_text)}</div>
 <div class="nation">Cộng hòa xã hội chủ nghĩa Việt Nam<span>Độc lập - Tự do - Hạnh phúc</span></div></header>
 <h1>BÁO CÁO KẾT QUẢ ĐỐI SOÁT DỮ LIỆU {escape(_period_vi(period).upper())}</h1>
 <p class="sub">Đối chiếu danh sách các ngành với dữ liệu dân cư (CSDLQG về dân cư) · {escape(prev)} ·

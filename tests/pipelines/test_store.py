@@ -26,7 +26,7 @@ def test_tables_and_columns_follow_the_contract(tmp_path):
         assert cols == table_columns(table)
     assert table_columns("record_outcomes") == [
         "run_id", "sector", "source_file", "source_row", "outcome", "residency_id", "match_probability", "match_method",
-        "commune_code"]
+        "commune_code", "commune_listed"]
     con.close()
 
 

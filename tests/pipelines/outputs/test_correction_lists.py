@@ -104,7 +104,7 @@ def test_title_block_names_commune_sector_period_and_date(written):
     assert "DANH SÁCH ĐỀ NGHỊ ĐIỀU CHỈNH, BỔ SUNG DỮ LIỆU" in titles
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in titles
     assert f"Lĩnh vực: {SECTOR_VI['social_protection']}" in titles and "tháng 11/2026" in titles
-    assert "Mã xã: 14209" in titles and "Ngày lập: 23/11/2026" in titles
+    assert "Xã Giao Hưng, tỉnh Ninh Bình (mã 14179)" in titles and "Ngày lập: 23/11/2026" in titles  # 14209 (Giao Long) merged in 2025
     meta = dict(wb[META_SHEET].iter_rows(values_only=True))
     assert wb[META_SHEET].sheet_state == "hidden"
     assert meta["run_id"] == RUN_ID and meta["sector"] == "social_protection" and meta["period"] == "2026-11"

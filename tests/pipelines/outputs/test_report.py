@@ -108,7 +108,8 @@ def test_severe_kinds_communes_and_statuses_are_the_databases(runs):
     shown = {(r["sector"], r["field"], r["kind"], r["severity"]): int(r["n"]) for r in runs["parsed"].rows["severe"]}
     assert shown == {(r["sector"], r["field"], r["kind"], r["severity"]): r["n"] for r in severe.iter_rows(named=True)}
     [commune] = runs["parsed"].rows["communes"]
-    assert commune["commune"] == "14209"
+    assert commune["commune"] == "14179"  # the extract's 14209 (Xã Giao Long) is Xã Giao Hưng since 2025
+    assert "Xã Giao Hưng, tỉnh Ninh Bình" in runs["html"]
     total = _sql(runs["db"], "SELECT count(*) AS n FROM record_outcomes WHERE run_id = ? AND sector <> 'residency'", [run_id])
     assert int(commune["rows"]) == total["n"].item()
     statuses = {r["sector"]: r for r in runs["parsed"].rows["statuses"]}
