@@ -62,7 +62,8 @@ def name_comparison(
         "name",
         (
             Level("missing", folded_l.is_null() | folded_r.is_null()),
-            Level("exact", helper("name_canonical", "l") == helper("name_canonical", "r"), term_frequency="tf_name"),
+            Level("exact", helper("name_canonical", "l") == helper("name_canonical", "r"), term_frequency="tf_name",
+                  tag="name_exact"),
             Level(
                 "equal without diacritics, one side unaccented",
                 same_folded & ~(accented_l & accented_r),

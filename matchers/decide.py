@@ -20,12 +20,15 @@ BEST_SCHEMA = {
 
 def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: float, review_threshold: float,
            min_margin: float, id_equal_gamma: int, id_typo_gamma: int, old_id_gamma: int,
-           one_row_per_person: bool = False) -> pl.DataFrame:
+           one_row_per_person: bool = False, name_exact_gamma: int | None = None) -> pl.DataFrame:
     """One row per record of ``records`` (``record_key``, ``id_orphan``) from its scored candidate pairs.
 
     With ``one_row_per_person`` (a membership or allowance list), a row matched without its ID to
     a resident that another row of the list already claims by ID is a review case: a duplicate,
     or a namesake who is not in the extract.
+
+    A row with neither ID nor birth date (a name-only form) whose name is exactly one candidate's,
+    with nothing against it, is at least a review case with that candidate, never "not found".
     """
     ranked = scored.sort([RECORD_KEY, "match_weight"], descending=[False, True])
     best = ranked.group_by(RECORD_KEY, maintain_order=True).agg(
@@ -34,6 +37,11 @@ def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: floa
         pl.col("match_weight").first().alias("w1"),
         pl.col("match_weight").slice(1, 1).first().alias("w2"),
         pl.col("gamma_id").first().alias("gamma_id"),
+        *([(pl.col("gamma_name") == name_exact_gamma).sum().alias("_exact_names"),
+           (pl.col("gamma_name").first() == name_exact_gamma).alias("_best_exact"),
+           ((pl.col("gamma_id").first() == -1) & (pl.col("gamma_birth_date").first() == -1)).alias("_name_only")]
+          if name_exact_gamma is not None and "gamma_name" in scored.columns and "gamma_birth_date" in scored.columns
+          else []),
     )
     frame = records.select(RECORD_KEY, "id_orphan").join(best, on=RECORD_KEY, how="left", maintain_order="left")
     margin_ok = (pl.col("w1") - pl.col("w2")).fill_null(float("inf")) >= min_margin
@@ -50,6 +58,11 @@ def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: floa
         .otherwise(pl.lit("probabilistic"))
     )
     frame = frame.with_columns(outcome.alias("outcome"))
+    if "_exact_names" in frame.columns:
+        sole_name = (pl.col("_exact_names") == 1) & pl.col("_best_exact") & pl.col("_name_only")
+        frame = frame.with_columns(
+            pl.when((pl.col("outcome") == "unmatched") & sole_name.fill_null(False) & ~pl.col("id_orphan").fill_null(False))
+            .then(pl.lit("review")).otherwise(pl.col("outcome")).alias("outcome"))
     if one_row_per_person:
         by_id = (pl.col("outcome") == "matched") & (pl.col("gamma_id") == id_equal_gamma)
         claimed = frame.filter(by_id).select(pl.col("candidate").alias("_claimed")).unique()

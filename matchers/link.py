@@ -277,6 +277,7 @@ def _decide_args(settings: LinkSettings, comparisons: tuple[Comparison, ...]) ->
         match_threshold=settings.match_threshold, review_threshold=settings.review_threshold,
         min_margin=settings.min_margin, id_equal_gamma=id_c.gamma_of("id_equal"),
         id_typo_gamma=id_c.gamma_of("id_one_edit"), old_id_gamma=id_c.gamma_of("old_id_equal"),
+        name_exact_gamma=next((c.gamma_of("name_exact") for c in comparisons if c.name == "name"), None),
         one_row_per_person=settings.one_row_per_person,
     )
 

@@ -190,12 +190,13 @@ def _tables(files: list[FileResult], sectors: list[SectorResult]) -> dict[str, p
                 "encoding": f.ingested.encoding if f.ingested else None,
                 "sheet": f.ingested.sheet if f.ingested else None,
                 "header_row": f.ingested.header_row if f.ingested else None,
+                "layout_rows": f.ingested.layout_rows if f.ingested else None,
             }
             for f in files
         ],
         schema={"sector": pl.String, "path": pl.String, "sha256": pl.String, "rows_read": pl.Int64,
                 "rows_rejected": pl.Int64, "status": pl.String, "message": pl.String, "encoding": pl.String,
-                "sheet": pl.String, "header_row": pl.Int32},
+                "sheet": pl.String, "header_row": pl.Int32, "layout_rows": pl.Int32},
     )
     rejected = [
         f.failures.with_columns(pl.lit(f.source.source).alias("sector"))

@@ -21,7 +21,7 @@ TABLES: dict[str, str] = {
     "source_files": """
         run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, path VARCHAR NOT NULL, sha256 VARCHAR,
         rows_read BIGINT, rows_rejected BIGINT, status VARCHAR NOT NULL, message VARCHAR,
-        encoding VARCHAR, sheet VARCHAR, header_row INTEGER""",
+        encoding VARCHAR, sheet VARCHAR, header_row INTEGER, layout_rows INTEGER""",
     "rejected_rows": """
         run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
         source_row INTEGER NOT NULL, field VARCHAR, "check" VARCHAR, value VARCHAR, message VARCHAR""",

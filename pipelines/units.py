@@ -100,33 +100,3 @@ def commune_names(codes: pl.Series) -> pl.Series:
     """The commune's name ("Xã Giao Hưng, tỉnh Ninh Bình") per new code, null for other codes."""
     names = dict(new_units().select("code", "name").iter_rows())
     return codes.cast(pl.String).replace_strict(names, default=None, return_dtype=pl.String)
-
-
-# The administrative part of an address: from the commune word on ("xã A, huyện B, tỉnh C").
-_ADMIN_PART = r"(?i)((?:xã|phường|thị trấn|đặc khu)\s.*)$"
-_HAS_PROVINCE = r"(?i)\b(?:tỉnh|thành phố|tp\.?)\s"
-_HAS_DISTRICT = r"(?i),\s*(?:huyện|quận|thị xã|thành phố|tp\.?)\s[^,]*,"
-
-
-def communes_from_addresses(addresses: pl.Series) -> pl.Series:
-    """The new commune code an address names ("Thôn 1, xã Giao Long, huyện Giao Thủy, tỉnh Nam
-    Định" → "14179"; the 2025 form "xã Giao Hưng, tỉnh Ninh Bình" too), null when it names no
-    commune and province. Each distinct administrative part is parsed once by vietnamadminunits."""
-    admin = addresses.cast(pl.String).str.extract(_ADMIN_PART, 1).str.strip_chars(" ,.")
-    admin = pl.select(pl.when(admin.str.contains(_HAS_PROVINCE)).then(admin)).to_series()
-    distinct = admin.drop_nulls().unique().to_list()
-    if not distinct:
-        return pl.Series(addresses.name, [None] * len(addresses), dtype=pl.String)
-    from vietnamadminunits import parse_address
-
-    codes: dict[str, str | None] = {}
-    for text in distinct:  # distinct administrative parts only: a few per commune, not one per row
-        legacy = pl.select(pl.lit(text).str.contains(_HAS_DISTRICT)).item()
-        try:
-            unit = parse_address(text, mode="LEGACY" if legacy else "FROM_2025")
-        except Exception:  # noqa: BLE001 - an address the package cannot read names no commune
-            codes[text] = None
-            continue
-        codes[text] = unit.ward_code if unit.ward_code and unit.province_code else None
-    old = admin.replace_strict(codes, default=None, return_dtype=pl.String)
-    return to_new_units(old)["commune_code"].alias(addresses.name)

@@ -32,7 +32,7 @@ from pipelines.ingest.layout import (
     Header,
     column_letter,
 )
-from pipelines.units import communes_from_addresses, to_new_units
+from pipelines.units import to_new_units
 
 
 def source_fields(source: str) -> tuple[str, ...]:
@@ -173,11 +173,6 @@ def parse_values(frame: pl.DataFrame) -> pl.DataFrame:
             code.struct.field("problem").alias("problem_commune_code"),
         )
         frame = frame.with_columns(to_new_units(frame[F.COMMUNE_CODE]))  # the 2025 units
-    if F.ADDRESS in frame.columns:  # a row without a code: the commune its address names, if any
-        named = communes_from_addresses(frame[F.ADDRESS])
-        if named.null_count() < len(named):
-            code = frame[F.COMMUNE_CODE] if F.COMMUNE_CODE in frame.columns else pl.Series([None] * frame.height)
-            frame = frame.with_columns(pl.coalesce(pl.lit(code.cast(pl.String)), pl.lit(named)).alias(F.COMMUNE_CODE))
     if "guardian_name" in frame.columns:
         frame = frame.with_columns(clean_name(pl.col("guardian_name")).alias("guardian_name"))
     lead = [F.SOURCE_FILE, F.SOURCE_ROW]

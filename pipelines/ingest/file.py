@@ -26,6 +26,7 @@ from pipelines.ingest.layout import (
     describe_header,
     drop_footer,
     find_header,
+    layout_rows,
     missing_fields,
     number_cells,
 )
@@ -42,6 +43,7 @@ class Ingested:
     mapping: dict[str, str]
     encoding: str | None
     sheet: str | None
+    layout_rows: int = 0  # rows of the form, not people: numbers, section titles, subtotals
 
 
 def ingest_file(src: SourceFile) -> Ingested:
@@ -64,13 +66,17 @@ def _ingest(src: SourceFile) -> Ingested:
     grids = read_grids(src.path, encoding=src.encoding, sheet=src.sheet)
     chosen = _choose_sheets(grids, src)
     several = len(chosen) > 1
-    frames = []
+    frames, skipped = [], 0
     for grid, header in chosen:
         label = f"{src.path}#{grid.sheet}" if several else str(src.path)
         _refuse_duplicate_headers(src, grid, header)
         rows = data_rows(grid.cells, header)
         mapped = [f"c{j}" for j, t in enumerate(header.texts) if t and t in header.mapping]
         rows = drop_footer(rows, mapped)
+        form = layout_rows(rows, header)
+        if form is not None:
+            skipped += rows.filter(form).height
+            rows = rows.filter(~form)
         frames.append(canonical_records(rows, header, src.source, label))
     records = pl.concat(frames, how="diagonal_relaxed") if several else frames[0]
     records = parse_values(records)
@@ -80,7 +86,7 @@ def _ingest(src: SourceFile) -> Ingested:
     for _, header in chosen:
         mapping.update(header.mapping)
     sheets = ", ".join(g.sheet for g, _ in chosen if g.sheet) or None
-    return Ingested(src, records, header_row, mapping, first_grid.encoding, sheets)
+    return Ingested(src, records, header_row, mapping, first_grid.encoding, sheets, skipped)
 
 
 def _choose_sheets(grids: list[Grid], src: SourceFile) -> list[tuple[Grid, Header]]:

@@ -203,6 +203,36 @@ def data_rows(cells: pl.DataFrame, header: Header) -> pl.DataFrame:
     return below
 
 
+# A column-number or column-letter row ("(1) (2) (3)", "A B C 1 2 3"), wherever it stands.
+_NUMBER_OR_LETTER = re.compile(r"^[\(\[]?\s*(?:[0-9]{1,2}|[A-Za-z]{1,2})\s*[\)\]]?$")
+# A section or subtotal line in the name column: "I. Tăng", "I.1 Lao động", "II. Giảm", "A. Người có
+# công", "Cộng tăng", "Tổng cộng", "Cộng I".
+_SECTION = r"^\s*(?:[IVXLC]{1,6}(?:\.[0-9]{1,2})*[.)]?|[A-Z][.)])\s+\S|^\s*(?:[IVXLC]{1,6}\.[0-9]{1,2})\b"
+_SUBTOTAL = r"(?i)^\s*(?:cộng|tổng cộng|tổng số|tổng|cong|tong cong|tong so)\b"
+
+
+def layout_rows(rows: pl.DataFrame, header: Header) -> pl.Expr | None:
+    """True for the rows below a header that are part of the form, not people: column-number and
+    letter rows, section titles and subtotals (a name cell like "I. Tăng" or "Cộng tăng", or a
+    section number "I.1" in the STT column, on a row with no ID and no birth date). None when the
+    header maps no name column."""
+    columns = {field: f"c{j}" for j, t in enumerate(header.texts) if t and (field := header.mapping.get(t))}
+    name = columns.get(F.FULL_NAME) or columns.get("given_name")
+    values = [c for c in rows.columns if c != SHEET_ROW]
+    if name is None or name not in rows.columns or not values:
+        return None
+    numbered = pl.all_horizontal(
+        [pl.col(c).is_null() | pl.col(c).str.strip_chars().str.contains(_NUMBER_OR_LETTER.pattern) for c in values])
+    person = [columns[f] for f in (F.PERSON_ID, F.OLD_ID, F.BIRTH_DATE, *DATE_PAIR) if f in columns and columns[f] in rows.columns]
+    unidentified = pl.all_horizontal([pl.col(c).is_null() for c in person]) if person else pl.lit(True)
+    titled = pl.col(name).str.contains(_SECTION) | pl.col(name).str.contains(_SUBTOTAL)
+    numbering = map_headers([t for t in header.texts if t], ["row_number"])
+    number = next((f"c{j}" for j, t in enumerate(header.texts) if t and t in numbering), None)
+    if number and number in rows.columns:  # "I.", "I.1", "II", "A." in the STT column: a section
+        titled = titled | pl.col(number).str.strip_chars().str.contains(r"^(?:[IVXLC]{1,6}(?:\.[0-9]{1,2})*|[A-Z])\.?$")
+    return numbered | (titled.fill_null(False) & unidentified)
+
+
 def drop_footer(rows: pl.DataFrame, mapped_columns: Sequence[str]) -> pl.DataFrame:
     """Trim a footer: the trailing rows that carry a signature/total word ("Người lập biểu",
     "Tổng cộng", "(Ký, ghi rõ họ tên)") or fill fewer than two mapped columns, when that block

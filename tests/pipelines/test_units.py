@@ -61,21 +61,3 @@ def test_a_split_commune_is_decided_by_the_matched_resident(tmp_path):
     findings = next(r for r in done.results if r.sector == "social_insurance").discrepancies
     assert set(findings["commune_code"]) <= {"00166", "00175"}
     assert set(findings["commune_listed"]) == {"00172"}
-
-
-def test_an_old_address_without_a_code_gives_the_new_commune(tmp_path):
-    from pipelines.ingest import ingest_file
-    from pipelines.units import communes_from_addresses
-
-    addresses = pl.Series("address", [
-        "Thôn 1, xã Giao Long, huyện Giao Thủy, tỉnh Nam Định",    # before 2025: xã, huyện, tỉnh
-        "Xóm 2, Xã Giao Hưng, Tỉnh Ninh Bình",                     # the 2025 form: xã, tỉnh
-        "Số 5, phường Yên Hòa, quận Cầu Giấy, thành phố Hà Nội",
-        "Thôn 1", None,                                            # no commune named
-    ])
-    assert communes_from_addresses(addresses).to_list() == ["14179", "14179", "00175", None, None]
-    path = tmp_path / "bao_tro.csv"
-    pl.DataFrame({"Họ và tên": ["Lê Văn An", "Trần Thị Bình"],
-                  "Địa chỉ thường trú": ["Thôn 1, xã Giao Long, huyện Giao Thủy, tỉnh Nam Định", "Thôn 2"]}).write_csv(path)
-    records = ingest_file(SourceFile("social_protection", path)).records
-    assert records["commune_code"].to_list() == ["14179", None]

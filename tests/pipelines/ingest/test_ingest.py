@@ -433,3 +433,29 @@ def test_an_unexpected_error_becomes_a_file_error_without_the_value(tmp_path, mo
     with pytest.raises(InputFileError) as err:
         ingest_file(SourceFile("vaccination", write_csv(tmp_path / "la.csv", [["Họ và tên"], ["Lê Văn An"]])))
     assert str(err.value) == "la.csv: could not be read (unexpected ValueError); please report this file's layout"
+
+
+def test_section_subtotal_and_column_letter_rows_of_a_form_are_not_people(tmp_path):
+    # laid out like BHXH's Mẫu D02-TS: a letter/number row under the header, sections and subtotals
+    rows = [
+        ["STT", "Họ và tên", "Mã số BHXH", "Ngày sinh", "Ghi chú"],
+        ["A", "B", "1", "2", "3"],
+        ["I.", "Tăng", None, None, None],
+        ["I.1", "Lao động", None, None, None],
+        [1, "Lê Văn An", "0123456789", "01/02/1990", None],
+        [2, "Trần Thị Bình", "0123456790", "02/03/1991", None],
+        [None, "Cộng tăng", None, None, "2"],
+        ["II.", "Giảm", None, None, None],
+        [3, "Ngô Văn Cường", "0123456791", "03/04/1992", None],
+        [None, "Cộng giảm", None, None, "1"],
+    ]
+    ing = ingest_file(SourceFile("social_insurance", write_csv(tmp_path / "d02_ts.csv", rows)))
+    assert pick(ing.records, "source_row", "full_name") == [(5, "Lê Văn An"), (6, "Trần Thị Bình"), (9, "Ngô Văn Cường")]
+    assert ing.layout_rows == 6
+
+
+@pytest.mark.parametrize("name", ["Tăng Văn Cộng", "Cồ Thị Tổng", "Ivan Lê", "An Văn Cộng"])
+def test_a_person_whose_name_looks_like_a_form_word_stays(tmp_path, name):
+    rows = [["STT", "Họ và tên", "Ngày sinh"], [1, name, "01/02/1990"], [2, "Cộng", None]]
+    ing = ingest_file(SourceFile("vaccination", write_csv(tmp_path / "ten.csv", rows)))
+    assert ing.records["full_name"].to_list() == [name] and ing.layout_rows == 1
