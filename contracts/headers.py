@@ -57,7 +57,10 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "Tên mẹ", "Mẹ/người chăm sóc", "Họ tên người chăm sóc", "Họ và tên người chăm sóc",
         "Người chăm sóc", "Họ tên cha/mẹ", "Họ tên bố/mẹ", "Họ tên cha mẹ", "Họ tên bố mẹ",
         "Họ tên người giám hộ", "Họ và tên người giám hộ", "Người giám hộ",
-        "Họ tên cha/mẹ/người giám hộ",
+        "Họ tên cha/mẹ/người giám hộ", "Họ tên mẹ hoặc cha", "Họ và tên mẹ hoặc cha",
+        # a "Mẹ" (then "Cha") group over the register's name column (Thông tư 04/2020/TT-BTP)
+        "Mẹ Họ, chữ đệm, tên", "Mẹ Họ, chữ đệm và tên", "Mẹ Họ và tên", "Mẹ Họ tên",
+        "Cha Họ, chữ đệm, tên", "Cha Họ, chữ đệm và tên", "Cha Họ và tên", "Cha Họ tên",
     ),
     "birth_date": (
         "Ngày sinh", "Ngày tháng năm sinh", "Ngày, tháng, năm sinh", "Ngày/tháng/năm sinh",
