@@ -142,8 +142,33 @@ def _score(mapping: dict[str, str], required: Sequence[str]) -> int:
 
 
 def _header(first: int, last: int, texts: list[str | None], wanted, required, overrides) -> Header:
-    mapping = map_headers([t for t in texts if t], wanted, overrides)
+    texts, mapping = _mapped(texts, wanted, overrides)
     return Header(first, last, tuple(texts), mapping, _score(mapping, required))
+
+
+_COLUMN_KEY = re.compile(r"^\s*(?:column|cột|cot)\s+([A-Za-z]{1,3})\s*$", re.IGNORECASE)
+
+
+def _mapped(texts: list[str | None], wanted, overrides) -> tuple[list[str | None], dict[str, str]]:
+    """Header texts and their mapping, ``overrides`` applied; an override named ``"column K"``
+    maps that column whatever its header says (the header is then "<text> (column K)")."""
+    by_letter = {m.group(1).upper(): field for key, field in (overrides or {}).items()
+                 if (m := _COLUMN_KEY.match(key))}
+    texts = list(texts)
+    for j, text in enumerate(texts):
+        letter = column_letter(j)
+        if letter in by_letter:
+            texts[j] = f"{text} (column {letter})" if text else f"column {letter}"
+    by_text = {k: v for k, v in (overrides or {}).items() if not _COLUMN_KEY.match(k)}
+    mapping = map_headers([t for t in texts if t], wanted, by_text or None)
+    for j, text in enumerate(texts):
+        field = by_letter.get(column_letter(j))
+        if field is None or text is None:
+            continue
+        mapping = {h: f for h, f in mapping.items() if f != field and h != text}
+        if field:
+            mapping[text] = field
+    return texts, mapping
 
 
 def _combined(i: int, top: list[str | None], bottom: list[str | None], top_sheet_row: int,
@@ -183,7 +208,7 @@ def _combined(i: int, top: list[str | None], bottom: list[str | None], top_sheet
             options = [f"{t} {b}", b, t] if t and b and t != b else [t or b]
         chosen = next((o for o in options if o and map_headers([o], wanted, overrides)), options[0])
         texts.append(chosen)
-    mapping = map_headers([t for t in texts if t], wanted, overrides)
+    texts, mapping = _mapped(texts, wanted, overrides)
     return Header(i, i + 1, tuple(texts), mapping, _score(mapping, required))
 
 

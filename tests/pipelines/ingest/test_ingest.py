@@ -279,6 +279,32 @@ def test_mapping_file_overrides_headers_per_source(tmp_path):
     assert pick(ing.records, "full_name", "address", "extra:Họ và tên người nhà") == [("Lê An", "Thôn 3", "Lê Bình")]
 
 
+def test_a_mapping_names_a_column_by_its_letter_or_by_group_and_header(tmp_path):
+    # a payment list whose "Người nhận" (the one who collects) repeats "Họ tên"
+    rows = [["STT", "Họ tên", "Ngày sinh", "Số tiền", "Người nhận", None],
+            [None, None, None, None, "Họ tên", "Quan hệ"],
+            [1, "Lê Văn An", "01/02/1940", "500.000", "Lê Thị Bình", "Con"]]
+    path = write_csv(tmp_path / "chi_tra.csv", rows)
+    by_group = tmp_path / "group.toml"
+    by_group.write_text('[sources."chi_tra.csv"]\n"Người nhận/Họ tên" = "guardian_name"\n', encoding="utf-8")
+    (src,) = configure_sources([SourceFile("social_protection", path)], mapping=by_group)
+    assert pick(ingest_file(src).records, "full_name", "guardian_name") == [("Lê Văn An", "Lê Thị Bình")]
+    # one header row naming "Họ tên" twice: refused as it comes, read once a column is named by letter
+    flat = write_csv(tmp_path / "chi_tra_2.csv", [["STT", "Họ tên", "Ngày sinh", "Họ tên"],
+                                                  [1, "Lê Văn An", "01/02/1940", "Lê Thị Bình"]])
+    with pytest.raises(InputFileError, match="appears in columns B and D"):
+        ingest_file(SourceFile("social_protection", flat))
+    by_letter = tmp_path / "letter.toml"
+    by_letter.write_text('[sources."chi_tra_2.csv"]\n"column D" = "guardian_name"\n', encoding="utf-8")
+    (src,) = configure_sources([SourceFile("social_protection", flat)], mapping=by_letter)
+    assert pick(ingest_file(src).records, "full_name", "guardian_name") == [("Lê Văn An", "Lê Thị Bình")]
+    unmap = tmp_path / "unmap.toml"
+    unmap.write_text('[sources."chi_tra_2.csv"]\n"cột D" = ""\n', encoding="utf-8")
+    (src,) = configure_sources([SourceFile("social_protection", flat)], mapping=unmap)
+    records = ingest_file(src).records
+    assert records["full_name"].to_list() == ["Lê Văn An"] and records["guardian_name"].to_list() == [None]
+
+
 # ------------------------------------------------------------------------------ options
 
 
