@@ -11,6 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from contracts.fields import RECORD_KEY
+from matchers.comparison import GAMMA_MISSING
 
 BEST_SCHEMA = {
     RECORD_KEY: pl.UInt32, "residency_id": pl.String, "outcome": pl.String, "match_probability": pl.Float64,
@@ -39,7 +40,8 @@ def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: floa
         pl.col("gamma_id").first().alias("gamma_id"),
         *([(pl.col("gamma_name") == name_exact_gamma).sum().alias("_exact_names"),
            (pl.col("gamma_name").first() == name_exact_gamma).alias("_best_exact"),
-           ((pl.col("gamma_id").first() == -1) & (pl.col("gamma_birth_date").first() == -1)).alias("_name_only")]
+           ((pl.col("gamma_id").first() == GAMMA_MISSING) & (pl.col("gamma_birth_date").first() == GAMMA_MISSING))
+           .alias("_name_only")]
           if name_exact_gamma is not None and "gamma_name" in scored.columns and "gamma_birth_date" in scored.columns
           else []),
     )

@@ -17,6 +17,7 @@ import polars as pl
 
 from contracts import fields as F
 from matchers import LinkSettings
+from pipelines.findings import sector_rows
 from pipelines.ingest import SourceFile
 from pipelines.stages import run_stages
 
@@ -174,8 +175,6 @@ class Reconciled:
 def run_without_prefect(folder: Path, period: str = "2026-11", method: str | None = None) -> Reconciled:
     """Every stage over a commune folder (``residency.*`` and ``<sector>.*`` files), in this
     process: no Prefect, no DuckDB, no analysts' decisions."""
-    from pipelines.findings import sector_rows
-
     sources = [SourceFile(F.RESIDENCY, next(iter(sorted(folder.glob("residency.*")))))]
     sources += [SourceFile(sector, p) for sector in F.SECTORS for p in sorted(folder.glob(f"{sector}.*"))]
     settings = LinkSettings() if method is None else LinkSettings(method=method)

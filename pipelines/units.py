@@ -92,11 +92,10 @@ def commune_label(code: str | None) -> str:
     "mã xã 12345" for a code the 2025 list does not know, "(chưa xác định)" for none."""
     if not code:
         return "(chưa xác định)"
-    name = dict(new_units().select("code", "name").iter_rows()).get(code)
+    name = _names().get(code)
     return f"{name} (mã {code})" if name else f"mã xã {code}"
 
 
-def commune_names(codes: pl.Series) -> pl.Series:
-    """The commune's name ("Xã Giao Hưng, tỉnh Ninh Bình") per new code, null for other codes."""
-    names = dict(new_units().select("code", "name").iter_rows())
-    return codes.cast(pl.String).replace_strict(names, default=None, return_dtype=pl.String)
+@lru_cache(maxsize=1)
+def _names() -> dict[str, str]:
+    return dict(new_units().select("code", "name").iter_rows())

@@ -192,6 +192,11 @@ def finish_findings(sector: str, findings: pl.DataFrame, records: pl.DataFrame,
         if col not in findings.columns:
             findings = findings.with_columns(pl.lit(None, pl.String).alias(col))
 
+    if records.height:  # only the rows findings point at: fingerprints and lookups stay small
+        lineage = findings.select(F.SOURCE_FILE, pl.col(F.SOURCE_ROW).cast(pl.UInt32)).unique()
+        records = records.with_columns(pl.col(F.SOURCE_ROW).cast(pl.UInt32)).join(
+            lineage, on=[F.SOURCE_FILE, F.SOURCE_ROW], how="semi")
+
     def col(name: str) -> pl.Expr:
         return pl.col(name).cast(pl.String) if name in records.columns else pl.lit(None, pl.String)
 

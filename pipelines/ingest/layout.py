@@ -231,9 +231,10 @@ def data_rows(cells: pl.DataFrame, header: Header) -> pl.DataFrame:
 # A column-number or column-letter row ("(1) (2) (3)", "A B C 1 2 3"), wherever it stands.
 _NUMBER_OR_LETTER = re.compile(r"^[\(\[]?\s*(?:[0-9]{1,2}|[A-Za-z]{1,2})\s*[\)\]]?$")
 # A section or subtotal line in the name column: "I. Tăng", "I.1 Lao động", "II. Giảm", "A. Người có
-# công", "Cộng tăng", "Tổng cộng", "Cộng I".
-_SECTION = r"^\s*(?:[IVXLC]{1,6}(?:\.[0-9]{1,2})*[.)]?|[A-Z][.)])\s+\S|^\s*(?:[IVXLC]{1,6}\.[0-9]{1,2})\b"
-_SUBTOTAL = r"(?i)^\s*(?:cộng|tổng cộng|tổng số|tổng|cong|tong cong|tong so)\b"
+# công", "Cộng tăng", "Tổng cộng", "Cộng I". The section number needs its dot ("VI VĂN LÂM", a name in
+# capitals, is no section) and the words their diacritics ("TONG VAN AN" is Tống Văn An typed plain).
+_SECTION = r"^\s*(?:[IVXLC]{1,6}(?:\.[0-9]{1,2})*[.)]|[IVXLC]{1,6}\.[0-9]{1,2}|[A-Z][.)])(?:\s+\S|$)"
+_SUBTOTAL = r"(?i)^\s*(?:cộng|tổng cộng|tổng số|tổng)(?:\s|:|$)"
 
 
 def layout_rows(rows: pl.DataFrame, header: Header) -> pl.Expr | None:

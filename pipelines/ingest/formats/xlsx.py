@@ -21,7 +21,6 @@ from pipelines.ingest.formats.grid import (
 from pipelines.ingest.formats.xlsx_values import (
     merges_of,
     read_values,
-    sheet_parts,
     uses_legacy_fonts,
 )
 
@@ -40,12 +39,9 @@ def read_xlsx(path: Path, sheet: str | None) -> list[Grid]:
     """A grid per sheet with a value (only ``sheet`` if given); InputFileError on a bad workbook."""
     try:
         with zipfile.ZipFile(path) as book:
-            legacy = uses_legacy_fonts(book)
-            names = set(sheet_parts(book))
-            if not legacy and (sheet is None or sheet in names):
-                grids = read_values(path, book, sheet)
-                if grids:
-                    return grids
+            grids = None if uses_legacy_fonts(book) else read_values(path, book, sheet)
+            if grids:
+                return grids  # else openpyxl reads it, or says what is wrong (no such sheet, no rows)
     except (zipfile.BadZipFile, KeyError, EOFError, ValueError, zipfile.LargeZipFile):
         pass  # openpyxl below says what is wrong
     return _read_cell_by_cell(path, sheet)
