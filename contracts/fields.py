@@ -34,6 +34,7 @@ BIRTH_DATE_PRECISION = "birth_date_precision"
 GENDER = "gender"
 ADDRESS = "address"
 COMMUNE_CODE = "commune_code"
+COMMUNE_CANDIDATES = "commune_candidates"  # "a;b": the new communes an old split commune became
 SOURCE_FILE = "source_file"
 SOURCE_ROW = "source_row"
 # The unique key of a row within one sector's stacked records (matchers and findings join on it).

@@ -1,7 +1,8 @@
 """The helper columns (``cmp_*``) that comparison levels read, computed once per pairs frame.
 
 Base columns read (a missing one counts as all-null): ``full_name``, ``birth_date`` (pl.Date),
-``birth_date_precision``, ``gender``, ``person_id``, ``old_id``, ``address``, each with
+``birth_date_precision``, ``gender``, ``person_id``, ``old_id``, ``address``, ``commune_code``
+(the 2025 unit) and ``commune_candidates`` (the units an old split commune became), each with
 ``_l`` and ``_r``. Names and addresses are normalised once per distinct value of a side;
 similarity scores come from rapidfuzz's batch functions.
 """
@@ -18,6 +19,8 @@ from contracts.fields import (
     ADDRESS,
     BIRTH_DATE,
     BIRTH_DATE_PRECISION,
+    COMMUNE_CANDIDATES,
+    COMMUNE_CODE,
     FULL_NAME,
     GENDER,
     OLD_ID,
@@ -52,6 +55,8 @@ _BASE_DTYPES: dict[str, pl.DataType] = {
     PERSON_ID: pl.String(),
     OLD_ID: pl.String(),
     ADDRESS: pl.String(),
+    COMMUNE_CODE: pl.String(),
+    COMMUNE_CANDIDATES: pl.String(),
 }
 
 
@@ -210,11 +215,16 @@ def add_comparison_inputs(pairs: pl.DataFrame) -> pl.DataFrame:
             .fill_null(0)
             .alias(_out("birth_rank", side)),
         ]
+    unit_l, unit_r = pl.col(f"{COMMUNE_CODE}_l"), pl.col(f"{COMMUNE_CODE}_r")
+    among = pl.col(f"{COMMUNE_CANDIDATES}_l").str.split(";").list.contains(unit_r).fill_null(False)
     pairs = pairs.with_columns(
         pl.when(shorter > 0)
         .then(shared / shorter)
         .cast(pl.Float32)
         .alias(f"{HELPER_PREFIX}address_overlap"),
+        pl.when(unit_l.is_not_null() & unit_r.is_not_null())
+        .then((unit_l == unit_r) | among)
+        .alias(f"{HELPER_PREFIX}same_commune"),
         _given_jw(pairs, names).alias(f"{HELPER_PREFIX}given_jw"),
         *per_side,
     )

@@ -182,14 +182,18 @@ def gender_comparison() -> Comparison:
 
 
 def place_comparison(overlap: float = 1.0) -> Comparison:
-    """Addresses, folded and split into tokens (weak evidence: lists keep old addresses). Levels:
+    """Where the person lives: the 2025 communes (when both sides name one) and the addresses,
+    folded and split into tokens (weak evidence: lists keep old addresses). Levels:
 
-    missing · equal · token overlap (shared tokens / tokens of the shorter ≥ overlap; 1.0 means
-    one address's tokens all appear in the other: "thon 3" vs "thon 3, xa ...") · different.
+    missing · another commune (both sides name a 2025 commune, and they differ: an old split
+    commune counts as any of the communes it became) · equal address · token overlap (shared
+    tokens / tokens of the shorter ≥ overlap; 1.0 means one address's tokens all appear in the
+    other: "thon 3" vs "thon 3, xa ...") · same commune · different.
     """
     if not 0 < overlap <= 1:
         raise ValueError("place_comparison: need 0 < overlap <= 1")
     a_l, a_r = helper("address_folded", "l"), helper("address_folded", "r")
+    same = helper("same_commune")
     label = (
         "one address's tokens all in the other"
         if overlap == 1
@@ -198,9 +202,11 @@ def place_comparison(overlap: float = 1.0) -> Comparison:
     return Comparison(
         "place",
         (
-            Level("missing", a_l.is_null() | a_r.is_null()),
+            Level("missing", same.is_null() & (a_l.is_null() | a_r.is_null())),
+            Level("another commune", same.not_(), tag="commune_other"),
             Level("equal", a_l == a_r),
             Level(label, helper("address_overlap") >= overlap),
+            Level("same commune", same, tag="commune_same"),
             Level("different", pl.lit(True)),
         ),
     )

@@ -36,7 +36,8 @@ from matchers.model import (
     train_em,
 )
 
-PAIR_FIELDS = (F.PERSON_ID, F.OLD_ID, F.FULL_NAME, F.BIRTH_DATE, F.BIRTH_DATE_PRECISION, F.GENDER, F.ADDRESS)
+PAIR_FIELDS = (F.PERSON_ID, F.OLD_ID, F.FULL_NAME, F.BIRTH_DATE, F.BIRTH_DATE_PRECISION, F.GENDER, F.ADDRESS,
+               F.COMMUNE_CODE, F.COMMUNE_CANDIDATES)
 FIELD_TYPES = {F.BIRTH_DATE: pl.Date}
 # Term-frequency columns of the pairs (declared on the levels) → the residents' key they count.
 TF_KEYS = {"tf_name": "bk_name", "tf_given": "bk_given"}

@@ -32,7 +32,7 @@ DEFAULT_M: dict[str, dict[str, float]] = {
     "id": {"personal ID equal": 0.85, "old ID (CMND) equal": 0.05,
            "personal ID one edit or transposition apart": 0.03, "both present and different": 0.02},
     "gender": {"equal": 0.98, "different": 0.02},
-    "place": {"equal": 0.6, "different": 0.2},
+    "place": {"another commune": 0.01, "equal": 0.6, "different": 0.2},
 }
 
 

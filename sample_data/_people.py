@@ -30,12 +30,13 @@ class Place:
     """Where the commune is. Only ``commune_code``/``commune_name`` are meant to vary."""
 
     commune_code: str
-    commune_name: str  # "Xã Yên Hòa"
+    commune_name: str  # "Xã Giao Hưng", the 2025 unit the extract carries
     ref_date: dt.date
     province_code: str = "036"  # birth-registration prefix of most residents (old Nam Định)
     cmnd_prefix: str = "16"
     bhxh_prefix: str = "36"
-    district: str = "Ý Yên"
+    old_commune: str = "Giao Long"  # the pre-2025 commune most lists still write
+    district: str = "Giao Thủy"
     old_province: str = "Nam Định"
     new_province: str = "Ninh Bình"
 

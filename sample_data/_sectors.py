@@ -16,7 +16,14 @@ import polars as pl
 from sample_data import _names as N
 from sample_data._errors import apply_errors, style_like
 from sample_data._people import (
-    DAYS_PER_YEAR, Allocator, Names, Place, fmt_digits, full_name, make_nonresidents, person_ids,
+    DAYS_PER_YEAR,
+    Allocator,
+    Names,
+    Place,
+    fmt_digits,
+    full_name,
+    make_nonresidents,
+    person_ids,
     years_of,
 )
 
@@ -142,9 +149,9 @@ def _dates(days: np.ndarray | pl.Series) -> pl.Series:
 
 def _address(village: pl.Series, place: Place, rng: np.random.Generator,
              p: tuple[float, float, float, float]) -> pl.Series:
-    """Village only, village + commune, old three-level or new two-level address."""
+    """Village only, village + (old) commune, old three-level or new two-level address."""
     kind = rng.choice(4, size=village.len(), p=np.array(p) / sum(p))
-    xa = f"xã {place.bare_name}"
+    xa = f"xã {place.old_commune}"
     k = pl.lit(pl.Series(kind))
     v = pl.lit(village)
     return pl.select(
@@ -153,7 +160,7 @@ def _address(village: pl.Series, place: Place, rng: np.random.Generator,
         .when(k == 1).then(pl.concat_str([v, pl.lit(f", {xa}")]))
         .when(k == 2).then(pl.concat_str(
             [v, pl.lit(f", {xa}, huyện {place.district}, tỉnh {place.old_province}")]))
-        .otherwise(pl.concat_str([v, pl.lit(f", {xa}, tỉnh {place.new_province}")]))
+        .otherwise(pl.concat_str([v, pl.lit(f", xã {place.bare_name}, tỉnh {place.new_province}")]))
     ).to_series()
 
 

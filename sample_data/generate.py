@@ -29,8 +29,10 @@ HEADERS = S.HEADERS
 ERROR_TYPES = ERROR_CODES
 DEFAULT_XLSX: tuple[str, ...] = ("vaccination", "union_membership")
 REF_DATE = dt.date(2026, 10, 31)  # "today" for the generated data (the extract's date)
-DEFAULT_COMMUNE_CODE = "14209"
-DEFAULT_COMMUNE_NAME = "Xã Yên Hòa"
+# A real commune: the extract carries its 2025 unit (Xã Giao Hưng, tỉnh Ninh Bình, 14179); many
+# lists still write the old one it absorbed (Xã Giao Long, huyện Giao Thủy, tỉnh Nam Định, 14209).
+DEFAULT_COMMUNE_CODE = "14179"
+DEFAULT_COMMUNE_NAME = "Xã Giao Hưng"
 
 # ID-like columns: written as text cells in XLSX, except values that lost their leading zero
 _NUMBER_LIKE = {"Số định danh", "Số CCCD", "Số CMND/CCCD", "Số định danh cá nhân", "Mã số BHXH"}

@@ -125,17 +125,32 @@ def row_commune(sole: str | None) -> pl.Expr:
             .otherwise(pl.coalesce("_commune_l", "commune_r", pl.lit(sole, pl.String))))
 
 
-def _own_communes(records: pl.DataFrame) -> pl.DataFrame:
-    """Per row: ``_commune_l``, ``_candidates_l`` and ``commune_listed`` (the code as the list wrote it)."""
+def _communes_of(residents: pl.DataFrame) -> list[str]:
+    """The (2025) communes the extract covers."""
+    if F.COMMUNE_CODE not in residents.columns:
+        return []
+    return residents[F.COMMUNE_CODE].cast(pl.String).drop_nulls().unique().to_list()
+
+
+def _own_communes(records: pl.DataFrame, communes: list[str]) -> pl.DataFrame:
+    """Per row: ``_commune_l``, ``_candidates_l`` and ``commune_listed`` (the code as the list wrote
+    it, else the commune part of its address that gave the commune)."""
     def col(name: str) -> pl.Expr:
         return pl.col(name).cast(pl.String) if name in records.columns else pl.lit(None, pl.String)
 
     if not records.height:
         return pl.DataFrame(schema={F.SOURCE_FILE: pl.String, F.SOURCE_ROW: pl.UInt32, "_commune_l": pl.String,
                                     "_candidates_l": pl.String, "commune_listed": pl.String})
+    # A commune read from an address counts only when the extract covers it: a list's row of someone
+    # living elsewhere stays on the list of the commune that sent it.
+    listed = pl.Series(communes, dtype=pl.String).implode()
+    covered = (col(F.COMMUNE_CODE).is_in(listed)
+               | col("commune_candidates").str.split(";").list.eval(pl.element().is_in(listed)).list.any())
+    own = pl.when(col("commune_text").is_null() | covered.fill_null(False))
     return records.select(
-        F.SOURCE_FILE, pl.col(F.SOURCE_ROW).cast(pl.UInt32), col(F.COMMUNE_CODE).alias("_commune_l"),
-        col("commune_candidates").alias("_candidates_l"), col("raw_commune_code").alias("commune_listed"),
+        F.SOURCE_FILE, pl.col(F.SOURCE_ROW).cast(pl.UInt32), own.then(col(F.COMMUNE_CODE)).alias("_commune_l"),
+        own.then(col("commune_candidates")).alias("_candidates_l"),
+        pl.coalesce(col("raw_commune_code"), col("commune_text")).alias("commune_listed"),
     ).unique([F.SOURCE_FILE, F.SOURCE_ROW], keep="first")
 
 
@@ -144,7 +159,7 @@ def commune_codes(outcomes: pl.DataFrame, records: pl.DataFrame, residents: pl.D
     ``commune_listed``."""
     res = resident_columns(residents).select("residency_id", "commune_r")
     out = outcomes.drop("commune_code", "commune_listed", strict=False).with_columns(pl.col(F.SOURCE_ROW).cast(pl.UInt32))
-    out = out.join(_own_communes(records), on=[F.SOURCE_FILE, F.SOURCE_ROW], how="left", maintain_order="left")
+    out = out.join(_own_communes(records, _communes_of(residents)), on=[F.SOURCE_FILE, F.SOURCE_ROW], how="left", maintain_order="left")
     matched_id = pl.when(pl.col("outcome") == "matched").then(pl.col("residency_id"))
     out = out.with_columns(matched_id.alias("_rid")).join(
         res.rename({"residency_id": "_rid"}), on="_rid", how="left", maintain_order="left")
@@ -210,7 +225,7 @@ def finish_findings(sector: str, findings: pl.DataFrame, records: pl.DataFrame,
     ).unique([F.SOURCE_FILE, F.SOURCE_ROW], keep="first") if records.height else pl.DataFrame(
         schema={F.SOURCE_FILE: pl.String, F.SOURCE_ROW: pl.UInt32, "listed_name": pl.String,
                 "listed_birth_date": pl.String, "listed_id": pl.String, "_print_l": pl.String})
-    listed = listed.join(_own_communes(records), on=[F.SOURCE_FILE, F.SOURCE_ROW], how="left", maintain_order="left")
+    listed = listed.join(_own_communes(records, _communes_of(residents)), on=[F.SOURCE_FILE, F.SOURCE_ROW], how="left", maintain_order="left")
     res = resident_columns(residents).select("residency_id", "commune_r")
     sole = _sole_commune(residents)
     cat = catalog_frame()

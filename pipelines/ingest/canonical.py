@@ -32,7 +32,7 @@ from pipelines.ingest.layout import (
     Header,
     column_letter,
 )
-from pipelines.units import to_new_units
+from pipelines.units import communes_in_addresses, to_new_units
 
 
 def source_fields(source: str) -> tuple[str, ...]:
@@ -47,9 +47,11 @@ def canonical_records(records: pl.DataFrame, header: Header, source: str, label:
     pairs = {p for p in (DATE_PAIR, TICK_PAIR) if set(p) <= found}
     renames: dict[str, str] = {}
     seen: set[str] = set()
+    taken: set[str] = set()
+    present = set(records.columns)
     for j, text in enumerate(header.texts):
         col = f"c{j}"
-        if col not in records.columns:
+        if col not in present:
             continue
         target = header.mapping.get(text) if text else None
         if target in GENDERED_FIELDS and not any(target in p for p in pairs):
@@ -59,9 +61,10 @@ def canonical_records(records: pl.DataFrame, header: Header, source: str, label:
             seen.add(target)
         else:
             name = f"extra:{text or 'column ' + column_letter(j)}"
-            while name in renames.values():
+            while name in taken:
                 name += "'"
             renames[col] = name
+            taken.add(name)
     frame = records.rename(renames)
     wanted = source_fields(source)
     frame = frame.with_columns(
@@ -115,6 +118,23 @@ def _resolve_gender_pairs(frame: pl.DataFrame, pairs: set[tuple[str, str]]) -> p
             pl.when(pl.col(F.GENDER).is_null()).then(pair.struct.field("problem")).alias("_pair_gender_problem"),
         ).drop("_m", "_f")
     return frame
+
+
+def _communes(frame: pl.DataFrame) -> list[pl.Series]:
+    """``commune_code`` (2025), ``commune_candidates``, ``commune_old`` and ``commune_text``: from
+    the list's commune code, else (no code written) from the commune its address names exactly;
+    ``commune_text`` is then the address's commune part as written."""
+    units = to_new_units(frame[F.COMMUNE_CODE])
+    if F.ADDRESS not in frame.columns or frame[F.ADDRESS].null_count() == frame.height:
+        return [*units.get_columns(), pl.Series("commune_text", [None] * frame.height, pl.String)]
+    named = communes_in_addresses(frame[F.ADDRESS])
+    use = frame["raw_commune_code"].is_null() & named["commune_code"].is_not_null()
+    pick = pl.DataFrame({"use": use, **{f"u_{c}": units[c] for c in units.columns},
+                         **{f"a_{c}": named[c] for c in named.columns}})
+    return pick.select(
+        *[pl.when("use").then(f"a_{c}").otherwise(f"u_{c}").alias(c) for c in units.columns],
+        pl.when("use").then("a_commune_text").alias("commune_text"),
+    ).get_columns()
 
 
 def parse_values(frame: pl.DataFrame) -> pl.DataFrame:
@@ -172,7 +192,7 @@ def parse_values(frame: pl.DataFrame) -> pl.DataFrame:
             code.struct.field("code").alias(F.COMMUNE_CODE),
             code.struct.field("problem").alias("problem_commune_code"),
         )
-        frame = frame.with_columns(to_new_units(frame[F.COMMUNE_CODE]))  # the 2025 units
+        frame = frame.with_columns(_communes(frame))  # the 2025 units
     if "guardian_name" in frame.columns:
         frame = frame.with_columns(clean_name(pl.col("guardian_name")).alias("guardian_name"))
     lead = [F.SOURCE_FILE, F.SOURCE_ROW]

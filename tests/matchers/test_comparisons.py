@@ -7,7 +7,6 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from matchers.comparison_inputs import HELPER_PREFIX
 from matchers import (
     GAMMA_ELSE,
     GAMMA_MISSING,
@@ -23,6 +22,7 @@ from matchers import (
     name_comparison,
     place_comparison,
 )
+from matchers.comparison_inputs import HELPER_PREFIX
 
 SCHEMA = {
     "full_name": pl.String,
@@ -32,6 +32,8 @@ SCHEMA = {
     "person_id": pl.String,
     "old_id": pl.String,
     "address": pl.String,
+    "commune_code": pl.String,
+    "commune_candidates": pl.String,
 }
 PAIR_SCHEMA = {f"{k}_{s}": v for s in ("l", "r") for k, v in SCHEMA.items()}
 
@@ -272,6 +274,27 @@ PLACE = place_comparison()
 )
 def test_place_levels(left, right, expected):
     assert level_of(PLACE, {"address": left}, {"address": right}) == expected
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
+        # the 2025 units decide before the text: a namesake village in another commune is not a match
+        ({"address": "Thôn 3", "commune_code": "25942"}, {"address": "Thôn 3", "commune_code": "14179"},
+         "another commune"),
+        ({"address": "Thôn 3", "commune_code": "14179"}, {"address": "Thôn 3", "commune_code": "14179"}, "equal"),
+        ({"address": "Xóm 2", "commune_code": "14179"}, {"address": "Thôn 5", "commune_code": "14179"},
+         "same commune"),
+        ({"commune_code": "14179"}, {"commune_code": "14179"}, "same commune"),
+        # an old ward split over two new ones is in either of them
+        ({"commune_code": "00175", "commune_candidates": "00166;00175"}, {"commune_code": "00166"}, "same commune"),
+        ({"commune_code": "00175", "commune_candidates": "00166;00175"}, {"commune_code": "00367"},
+         "another commune"),
+        ({"commune_code": "14179"}, {"address": "Thôn 3"}, "missing"),
+    ],
+)
+def test_place_compares_the_2025_communes(left, right, expected):
+    assert level_of(PLACE, left, right) == expected
 
 
 def test_place_overlap_threshold():

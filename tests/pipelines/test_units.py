@@ -9,7 +9,12 @@ from contracts import fields as F
 from matchers import LinkSettings
 from pipelines.ingest import SourceFile
 from pipelines.stages import run_stages
-from pipelines.units import commune_label, old_to_new, to_new_units
+from pipelines.units import (
+    commune_label,
+    communes_in_addresses,
+    old_to_new,
+    to_new_units,
+)
 
 
 def test_the_package_knows_every_new_commune_and_most_old_ones():
@@ -61,3 +66,53 @@ def test_a_split_commune_is_decided_by_the_matched_resident(tmp_path):
     findings = next(r for r in done.results if r.sector == "social_insurance").discrepancies
     assert set(findings["commune_code"]) <= {"00166", "00175"}
     assert set(findings["commune_listed"]) == {"00172"}
+
+
+@pytest.mark.parametrize(("address", "code", "candidates", "text"), [
+    # the old three levels (commune, district, province) → the 2025 commune it merged into
+    ("Thôn 3, xã Giao Long, huyện Giao Thủy, tỉnh Nam Định", "14179", None,
+     "xã Giao Long, huyện Giao Thủy, tỉnh Nam Định"),
+    # the new two levels, capitals and abbreviations as offices write them
+    ("Xóm 2, Xã Giao Hưng, Tỉnh Ninh Bình", "14179", None, "Xã Giao Hưng, Tỉnh Ninh Bình"),
+    ("Số 5 - P. Trung Hòa - Q. Cầu Giấy - TP. Hà Nội", "00175", "00175;00367;00637",
+     "P. Trung Hòa, Q. Cầu Giấy, TP. Hà Nội"),
+    # an old ward split over two new ones keeps both candidates
+    ("phường Yên Hòa, quận Cầu Giấy, Hà Nội", "00175", "00166;00175", "phường Yên Hòa, quận Cầu Giấy, Hà Nội"),
+    # two levels in a province that no longer exists: the old commune
+    ("xã Yên Thọ, tỉnh Nam Định", "13822", None, "xã Yên Thọ, tỉnh Nam Định"),
+    # never a guess: no commune kind, a commune the statistics office does not know, a village only
+    ("Giao Long, Giao Thủy, Nam Định", None, None, None),
+    ("Thôn 1, xã Yên Hòa, huyện Ý Yên, tỉnh Nam Định", None, None, None),
+    ("Thôn Đông", None, None, None),
+    (None, None, None, None),
+])
+def test_an_address_names_its_2025_commune_only_when_the_list_knows_it_exactly(address, code, candidates, text):
+    got = communes_in_addresses(pl.Series([address], dtype=pl.String)).row(0, named=True)
+    assert (got["commune_code"], got["commune_candidates"], got["commune_text"]) == (code, candidates, text)
+
+
+def test_a_list_with_old_addresses_gets_the_new_commune_and_keeps_its_text(tmp_path):
+    residents = pl.DataFrame({
+        "Số định danh cá nhân": ["036090000001", "036090000002"],
+        "Họ và tên": ["Lê Văn An", "Trần Thị Bình"],
+        "Ngày sinh": ["01/02/1990", "02/03/1990"],
+        "Giới tính": ["Nam", "Nữ"],
+        "Thôn/Tổ dân phố": ["Xóm 3", "Xóm 5"],
+        "Mã xã": ["14179", "14179"],  # the extract: Xã Giao Hưng, tỉnh Ninh Bình
+    })
+    residents.write_csv(tmp_path / "residency.csv")
+    pl.DataFrame({
+        "Họ và tên": ["Lê Văn An", "Trần Thị Bình", "Đỗ Văn Khách"],
+        "Ngày sinh": ["01/02/1990", "02/03/1990", "05/06/1991"],
+        "Số CCCD": ["036090000001", "036090000002", ""],
+        "Địa chỉ": ["Xóm 3, xã Giao Long, huyện Giao Thủy, tỉnh Nam Định", "Xóm 5",
+                    "phường Dĩ An, tỉnh Bình Dương"],
+    }).write_csv(tmp_path / "social_insurance.csv")
+    sources = [SourceFile(F.RESIDENCY, tmp_path / "residency.csv"),
+               SourceFile("social_insurance", tmp_path / "social_insurance.csv")]
+    done = run_stages(sources, "2026-11", LinkSettings(method="deterministic"))
+    outcomes = next(r for r in done.results if r.sector == "social_insurance").outcomes.sort("source_row")
+    # the last lives in Dĩ An: the extract does not cover it, the row stays with the commune that sent it
+    assert outcomes["commune_code"].to_list() == ["14179", "14179", "14179"]
+    assert outcomes["commune_listed"].to_list() == [
+        "xã Giao Long, huyện Giao Thủy, tỉnh Nam Định", None, "phường Dĩ An, tỉnh Bình Dương"]
