@@ -119,6 +119,19 @@ def dataset(residents: int, seed: int = DEFAULT_SEED) -> Path:
     return target
 
 
+def dataset_second(residents: int, seed: int = DEFAULT_SEED) -> Path:
+    """The same extract with sector lists from the second, independent error model
+    (``bench/second_model.py``), built once into bench/out/data/."""
+    import second_model
+
+    source = dataset(residents, seed)
+    target = DATA / f"r{residents}_s{seed}_second"
+    if not (target / "ground_truth.csv").exists():
+        print(f"building the second error model's lists → {target}", file=sys.stderr, flush=True)
+        second_model.build(source / "residency.csv", target, seed + 10)
+    return target
+
+
 def read_truth(data_dir: Path) -> pl.DataFrame:
     """ground_truth.csv: sector, source_file (a file name), source_row, true_person_id, errors."""
     return pl.read_csv(data_dir / "ground_truth.csv", infer_schema=False).select(
@@ -312,6 +325,22 @@ def namesake_metrics(ev: pl.DataFrame) -> list[dict]:
     return out
 
 
+def error_count_metrics(ev: pl.DataFrame) -> list[dict]:
+    """Recall by how many error codes a resident's row carries (0, 1, 2, 3+)."""
+    rows = ev.filter(pl.col("in_scope")).with_columns(
+        pl.col("errors").str.split(";").list.len().fill_null(0).clip(0, 3).alias("n"))
+    agg = rows.group_by("n").agg(
+        pl.len().alias("rows"),
+        pl.col("is_correct").mean().alias("recall"),
+        (pl.col("outcome") == "review").mean().alias("review"),
+        pl.col("review_right").mean().alias("review_right"),
+        (pl.col("is_matched") & ~pl.col("is_correct")).mean().alias("wrong"),
+        (pl.col("outcome") == "unmatched").mean().alias("unmatched"),
+        (pl.col("outcome") == "rejected").mean().alias("rejected"),
+    ).sort("n")
+    return [{**x, "errors": "3+" if x["n"] == 3 else str(x["n"])} for x in agg.to_dicts()]
+
+
 def error_type_metrics(ev: pl.DataFrame) -> list[dict]:
     """Recall per error code over rows of residents (a row with several codes counts for each)."""
     rows = ev.filter(pl.col("in_scope")).with_columns(
@@ -331,7 +360,7 @@ def error_type_metrics(ev: pl.DataFrame) -> list[dict]:
 def score(outcome_rows: pl.DataFrame, truth: pl.DataFrame, classes: pl.DataFrame) -> dict:
     ev = evaluation_frame(outcome_rows, truth, classes)
     return {"sectors": sector_metrics(ev), "non_residents": namesake_metrics(ev),
-            "error_types": error_type_metrics(ev)}
+            "error_types": error_type_metrics(ev), "error_counts": error_count_metrics(ev)}
 
 
 # ---- printing ----------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Match quality against the generator's ground truth, per sector and per error type.
 
-    .venv/bin/python bench/quality.py --residents 20000 100000 [--method deterministic] [--seed 1]
+    .venv/bin/python bench/quality.py --residents 20000 100000 [--model sample second] [--method deterministic]
 
-For each size: generate the commune once (bench/out/data/, CSV only), run the real stages
+For each size and error model: generate the commune once (bench/out/data/, CSV only; ``second``
+keeps the extract and rebuilds the lists with ``bench/second_model.py``), run the real stages
 (ingest → validate → sector_records → matchers.link) without Prefect, and score every row of
 every sector file against ground_truth.csv:
 
@@ -46,9 +47,11 @@ ERROR_COLUMNS = [
     ("wrong", "wrong match", ".4f"), ("unmatched", "unmatched", ".3f"), ("rejected", "rejected", ".3f"),
 ]
 
+COUNT_COLUMNS = [("errors", "errors on the row", ""), *ERROR_COLUMNS[1:]]
 
-def run(residents: int, seed: int, method: str) -> dict:
-    data = C.dataset(residents, seed)
+
+def run(residents: int, seed: int, method: str, model: str = "sample") -> dict:
+    data = C.dataset(residents, seed) if model == "sample" else C.dataset_second(residents, seed)
     t0 = time.perf_counter()
     loaded = C.load(data)
     t_load = time.perf_counter() - t0
@@ -64,7 +67,7 @@ def run(residents: int, seed: int, method: str) -> dict:
     classes = C.namesake_classes(loaded.records, loaded.residents)
     result = C.score(outcome_rows, truth, classes)
     return {
-        "residents": residents, "seed": seed, "method": method, "data": str(data),
+        "residents": residents, "seed": seed, "method": method, "model": model, "data": str(data),
         "sector_rows": {s: loaded.records[s].height for s in SECTORS},
         "seconds": {"ingest_validate": t_load, "match": match_seconds, "match_total": sum(match_seconds.values())},
         "peak_rss_mb": C.peak_rss_mb(), "machine": C.machine(), **result,
@@ -72,7 +75,9 @@ def run(residents: int, seed: int, method: str) -> dict:
 
 
 def report(r: dict) -> str:
-    out = [f"## Quality — {r['residents']:,} residents, seed {r['seed']}, method {r['method']!r}", ""]
+    out = [f"## Quality — {r['residents']:,} residents, seed {r['seed']}, error model {r['model']!r}, "
+           f"method {r['method']!r}", ""]
+    out += [review_line(r), ""]
     out += [C.table(r["sectors"], SECTOR_COLUMNS), ""]
     allrows = [x for x in r["non_residents"] if x["sector"] == "ALL"]
     out += ["Non-resident rows (namesakes: same folded name; with birth date: also the same date):", "",
@@ -82,6 +87,8 @@ def report(r: dict) -> str:
     if per:
         out += ["Namesake non-residents matched, per sector:", "",
                 C.table([{**x, "kind": f"{x['sector']}: {x['kind'][2:]}"} for x in per], NONRES_COLUMNS), ""]
+    out += ["Recall by the number of errors on a row (rows of people in the extract):", "",
+            C.table(r["error_counts"], COUNT_COLUMNS), ""]
     out += ["Recall per error type (rows of people in the extract):", "",
             C.table(r["error_types"], ERROR_COLUMNS), ""]
     s = r["seconds"]
@@ -90,17 +97,31 @@ def report(r: dict) -> str:
     return "\n".join(out)
 
 
+def review_line(r: dict) -> str:
+    """The review band: rows sent to review per 1,000 sector rows, and the share whose first
+    candidate is the true resident."""
+    total = next(x for x in r["sectors"] if x["sector"] == "ALL")
+    per_k = 1000 * total["review"] / max(total["rows"], 1)
+    share = (f", {total['review_right'] / total['review']:.1%} of them with the true resident as candidate"
+             if total["review"] else "")
+    return f"Review band: {total['review']:,} rows, {per_k:.1f} per 1,000 sector rows{share}."
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--residents", type=int, nargs="+", default=[20_000, 100_000])
     ap.add_argument("--seed", type=int, default=C.DEFAULT_SEED)
+    ap.add_argument("--model", nargs="+", choices=("sample", "second"), default=["sample", "second"],
+                    help="error model(s): the generator's own, the independent second one (default: both)")
     ap.add_argument("--method", default=C.default_method(),
                     help="matchers.LinkSettings method (default: LinkSettings().method = %(default)s)")
     a = ap.parse_args(argv)
     for n in a.residents:
-        r = run(n, a.seed, a.method)
-        print(report(r), flush=True)
-        path = C.write_json(f"quality_{a.method}_r{n}.json", r)
+        for model in a.model:
+            r = run(n, a.seed, a.method, model)
+            print(report(r), flush=True)
+            suffix = "" if model == "sample" else f"_{model}"
+            path = C.write_json(f"quality_{a.method}_r{n}{suffix}.json", r)
         print(f"→ {path}\n", file=sys.stderr)
 
 

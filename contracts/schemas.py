@@ -65,8 +65,11 @@ def _id_problem_is_soft(check_id: str) -> pa.Check:
 
 
 def _letters_only() -> pa.Check:
+    """Letters, spaces and name punctuation; a digit only as a VNI key left inside a word
+    ("Nguye6n", "Tra62n": the keyboard was in English mode), which the matcher reads through."""
     def check(data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(~pl.col(data.key).str.contains(r"[0-9@#$%^&*=+<>{}\[\]|\\/_]"))
+        vni_keys_dropped = pl.col(data.key).str.replace_all(r"(\p{L})[1-9]{1,2}", "$1")
+        return data.lazyframe.select(~vni_keys_dropped.str.contains(r"[0-9@#$%^&*=+<>{}\[\]|\\/_]"))
 
     return pa.Check(check, error="name_letters")
 

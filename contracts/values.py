@@ -59,6 +59,14 @@ def _text(col: str | pl.Expr) -> pl.Expr:
     return _expr(col).cast(pl.String).str.strip_chars().replace("", None)
 
 
+def _spelt_out(text: pl.Expr) -> pl.Expr:
+    """A date spelt out as in civil-status papers, as numbers: "ngày 5 tháng 3 năm 1985" →
+    "5/3/1985", "tháng 3 năm 1985" → "3/1985", "năm 1985" → "1985"."""
+    return (text.str.replace(r"(?i)^(?:ngày\s*)?([0-9]{1,2})\s*,?\s*tháng\s*([0-9]{1,2})\s*,?\s*năm\s*([0-9]{4})$", "$1/$2/$3")
+            .str.replace(r"(?i)^tháng\s*([0-9]{1,2})\s*,?\s*năm\s*([0-9]{4})$", "$1/$2")
+            .str.replace(r"(?i)^năm\s*([0-9]{4})$", "$1"))
+
+
 def parse_id(col: str | pl.Expr) -> pl.Expr:
     """ID as typed → Struct{digits, kind: "person_id"|"old_id", repaired, problem}.
 
@@ -133,7 +141,7 @@ def parse_date(col: str | pl.Expr, *, today: dt.date | None = None) -> pl.Expr:
 
     "5/3/1990" → (1990-03-05, "day", null, ambiguous True); "03/1942" → (1942-03-01, "month");
     "1942" and "00/00/1942" → (1942-01-01, "year"); "43831" (Excel serial) → 2020-01-01;
-    "31/02/1990" → problem "impossible date". Two-digit years above today's go to the 1900s;
+    "31/02/1990" → problem "impossible date"; "ngày 5 tháng 3 năm 1990" as "5/3/1990". Two-digit years above today's go to the 1900s;
     a 4-digit number in 1800–2200 is a year, never a serial.
     Empty → null date, precision and problem, ambiguous False.
     """
@@ -164,6 +172,7 @@ def parse_date(col: str | pl.Expr, *, today: dt.date | None = None) -> pl.Expr:
             part("dmy_d").is_between(1, 12)
             & part("dmy_m").is_between(1, 12)
             & (part("dmy_d") != part("dmy_m"))
+            & ~f("_spelt").fill_null(False)
         ).fill_null(False),
     }
     # Stage 2: a year alone is y-0-0, a month/year is y-m-0; other numbers are Excel serials.
@@ -205,13 +214,13 @@ def parse_date(col: str | pl.Expr, *, today: dt.date | None = None) -> pl.Expr:
         "ambiguous": f("_ambiguous"),
     }
     return (
-        pl.struct(_text(col).alias("_t"))
+        pl.struct(_spelt_out(_text(col)).alias("_t"), _text(col).str.contains(r"(?i)tháng").alias("_spelt"))
         .struct.with_fields(_g=f("_t").str.extract_groups(_DATE_RX))
         .struct.with_fields(**stage1)
         .struct.with_fields(**stage2)
         .struct.with_fields(**stage3)
         .struct.with_fields(**stage4)
-        .struct.drop(["_t", "_g", "_num", "_num_is_year", "_y", "_m", "_d", "_serial", "_ok",
+        .struct.drop(["_t", "_spelt", "_g", "_num", "_num_is_year", "_y", "_m", "_d", "_serial", "_ok",
                       "_serial_ok", "_ambiguous"])
     )
 

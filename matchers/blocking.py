@@ -35,19 +35,22 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("personal ID", ("bk_person_id",)),
     BlockingRule("old ID (CMND)", ("bk_old_id",)),
     BlockingRule("ID last six digits (one typo)", ("bk_id_tail",)),
-    BlockingRule("name + birth year", ("bk_name", "bk_year")),
-    BlockingRule("name + birth day and month", ("bk_name", "bk_month_day")),
+    BlockingRule("name + birth year", ("bk_compact", "bk_year")),
+    BlockingRule("name + birth day and month", ("bk_compact", "bk_month_day")),
     BlockingRule("surname and given name + birth year, year-only dates", ("bk_surname_given", "bk_coarse_year")),
     BlockingRule("given name + birth date", ("bk_given", "bk_date")),
     BlockingRule("surname + given initial + birth date", ("bk_surname", "bk_given_initial", "bk_date")),
-    BlockingRule("name, no birth date", ("bk_name", "bk_no_date")),
+    BlockingRule("name, no birth date", ("bk_compact", "bk_no_date")),
 )
 
 
 def blocking_keys(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add the ``bk_*`` key columns (Telex-repaired, diacritic-free names; date parts) to a side."""
+    """Add the ``bk_*`` key columns (Telex-repaired, diacritic-free names, also without spaces;
+    date parts) to a side."""
     name = telex_folded(folded(F.FULL_NAME), is_folded=True)
     frame = frame.with_columns(name.alias("bk_name"))
+    # The name with its spaces dropped: words run together or split still block together.
+    frame = frame.with_columns(pl.col("bk_name").str.replace_all(" ", "").alias("bk_compact"))
     date = pl.col(F.BIRTH_DATE)
     precision = pl.col(F.BIRTH_DATE_PRECISION) if F.BIRTH_DATE_PRECISION in frame.columns else pl.lit("day")
     day_precise = date.is_not_null() & (precision.fill_null("day") == "day")

@@ -32,6 +32,7 @@ from matchers.normalise import (
     gender_from_name,
     given_name,
     has_diacritics,
+    has_non_syllable,
     id_gender,
     name_tokens,
     telex_folded,
@@ -72,8 +73,9 @@ def _out(helper: str, side: str) -> str:
 
 def _name_features(pairs: pl.DataFrame, side: str) -> pl.DataFrame:
     """Per distinct name of one side: canonical and folded forms, accents, a spelling key
-    (Telex undone, final y after a consonant → i), given name (and its code in this side's
-    sorted given-name list), middle-dropped forms, gender from "Thị"/"Văn"."""
+    (Telex undone, VNI tone and mark digits dropped, final y after a consonant → i), its
+    words sorted, surname and given name (and the given name's code in this side's sorted
+    given-name list), middle-dropped forms, gender from "Thị"/"Văn"."""
     key = f"{FULL_NAME}_{side}"
     canonical = canonical_name(key)
     names = (
@@ -87,9 +89,12 @@ def _name_features(pairs: pl.DataFrame, side: str) -> pl.DataFrame:
         _out("name_canonical", side),
         pl.col("_folded").alias(_out("name_folded", side)),
         has_diacritics(_out("name_canonical", side)).alias(_out("name_accented", side)),
-        telex_folded("_folded", is_folded=True)
+        telex_folded(pl.col("_folded").str.replace_all(r"(\p{L})[1-9]{1,2}", "$1"), is_folded=True)
         .str.replace_all(r"\b([bcdfghjklmnprstvxz]+)y\b", "${1}i")
         .alias(_out("name_spelling", side)),
+        pl.col("_folded").str.split(" ").list.first().alias(_out("surname_folded", side)),
+        has_non_syllable("_folded").alias(_out("name_misspelt", side)),
+        pl.col("_folded").str.split(" ").list.sort().list.join(" ").alias(_out("name_sorted", side)),
         given_name("_folded").alias(_out("given_folded", side)),
         # token i removed when it is a middle token (else the name unchanged, which can only
         # equal the other side's name when the folded names are equal: an earlier level)
@@ -242,5 +247,13 @@ def add_comparison_inputs(pairs: pl.DataFrame) -> pl.DataFrame:
             pl.Float32(),
             where=(pairs[f"{HELPER_PREFIX}given_jw"] >= GIVEN_JW_FLOOR) & (folded_l != folded_r),
         ).alias(f"{HELPER_PREFIX}name_jw"),
+    ).with_columns(
+        (pl.col(_out("name_folded", "l")).str.replace_all(" ", "")
+         == pl.col(_out("name_folded", "r")).str.replace_all(" ", ""))
+        .alias(f"{HELPER_PREFIX}name_compact_equal"),
+        _cpdist(
+            folded_l, folded_r, OSA.distance, pl.Int32(),
+            where=(folded_l != folded_r) & ((folded_l.str.len_chars() - folded_r.str.len_chars()).abs() <= 1),
+        ).alias(f"{HELPER_PREFIX}name_osa"),
     ).drop("_address_tokens_l", "_address_tokens_r", "_given_code_l", "_given_code_r")
 

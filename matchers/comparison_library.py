@@ -35,9 +35,12 @@ def name_comparison(
     """Full names. Levels (strongest first):
 
     missing · exact (canonical, accented) · equal without diacritics, one side unaccented ·
-    equal without diacritics, diacritics differ (An/Ân: evidence of two people) · one middle
-    name dropped or added · close spelling (Jaro-Winkler ≥ jw[0] on folded names, or equal once
-    Telex leftovers are undone and a final y after a consonant is read as i: Lý/Lí, Mỹ/Mĩ) ·
+    equal without diacritics, diacritics differ (An/Ân: evidence of two people) · equal once
+    spaces are ignored ("NguyễnVăn Hùng", "Ng uyễn") · one middle name dropped or added · close
+    spelling (Jaro-Winkler ≥ jw[0] on folded names, or equal once Telex or VNI leftovers are
+    undone and a final y after a consonant is read as i: Lý/Lí, Mỹ/Mĩ) · one typo (one edit,
+    the given name's first letter kept: "Khbuê"/"Khuê", "Ngi"/"Nhi") · surname and given name
+    equal, middle names differ (two dropped, one changed) · the same words in another order ·
     Jaro-Winkler ≥ jw[1] · given name alone agrees · different.
     The Jaro-Winkler levels also need the folded given names to score ≥ given_jw, so twins
     ("Nguyễn Văn Hùng"/"Nguyễn Văn Dũng", JW 0.97) do not count as close.
@@ -58,6 +61,13 @@ def name_comparison(
             | (helper(f"name_drop{i}", "r") == folded_l)
         )
     given_close = helper("given_jw") >= given_jw
+    surname_l, surname_r = helper("surname_folded", "l"), helper("surname_folded", "r")
+    given_l, given_r = helper("given_folded", "l"), helper("given_folded", "r")
+    # One typo: one edit on the folded name, one side not Vietnamese spelling ("Khbuê", "Ngi";
+    # Lan/Lam, Phạm/Phan, Hùng/Dũng are other real names, not slips), the given name's first
+    # letter kept.
+    typo = ((helper("name_osa") == 1) & (given_l.str.slice(0, 1) == given_r.str.slice(0, 1))
+            & (helper("name_misspelt", "l") | helper("name_misspelt", "r")))
     return Comparison(
         "name",
         (
@@ -70,13 +80,19 @@ def name_comparison(
                 term_frequency="tf_name",
             ),
             Level("equal without diacritics, diacritics differ", same_folded, term_frequency="tf_name"),
+            Level("equal once spaces are ignored (words run together or split)",
+                  helper("name_compact_equal"), term_frequency="tf_name"),
             Level("one middle name dropped or added", dropped),
             Level(
-                f"close spelling (Jaro-Winkler ≥ {high}, Telex leftovers or i/y)",
+                f"close spelling (Jaro-Winkler ≥ {high}, Telex or VNI leftovers, i/y)",
                 ((helper("name_jw") >= high) & given_close)
                 | (helper("name_spelling", "l") == helper("name_spelling", "r")),
                 tag="name_close",
             ),
+            Level("one typo (one edit, the given name's first letter kept)", typo, tag="name_typo"),
+            Level("surname and given name equal, middle names differ",
+                  (surname_l == surname_r) & (given_l == given_r), term_frequency="tf_given", tag="name_ends"),
+            Level("the same words in another order", helper("name_sorted", "l") == helper("name_sorted", "r")),
             Level(f"similar spelling (Jaro-Winkler ≥ {low})", (helper("name_jw") >= low) & given_close),
             Level("given name agrees", helper("given_folded", "l") == helper("given_folded", "r"),
                   term_frequency="tf_given"),

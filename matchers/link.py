@@ -140,8 +140,9 @@ def _neutralise_foreign_ids(pairs: pl.DataFrame, comparisons: dict[str, Comparis
     """
     id_c, name_c, dob_c = comparisons["id"], comparisons["name"], comparisons["birth_date"]
     id_equal = id_c.gamma_of("id_equal")
-    close = name_c.gamma_of("name_close")
-    name_weak = pl.col(name_c.output_name).is_between(0, close - 1)
+    # The name "clearly disagrees" below every level that could be a slip of the same name.
+    weakest_slip = name_c.gamma_of("name_ends")
+    name_weak = pl.col(name_c.output_name).is_between(0, weakest_slip - 1)
     dob_else = pl.col(dob_c.output_name) == 0
     disowned = (pl.col(id_c.output_name) == id_equal) & name_weak & dob_else
     foreign = pl.col("id_owner").is_not_null() & (pl.col("id_owner") != pl.col(RESIDENT))

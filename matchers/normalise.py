@@ -246,6 +246,18 @@ def _undo_telex(names: pl.Series) -> pl.Series:
     return names.clone().scatter(rows, fixed)
 
 
+# Spelling rules a syllable shape alone does not know: "ngh"/"gh" before i, e (ê), "k" before
+# i, e, y and "c" elsewhere, "q" only as "qu".
+_MISSPELT = r"^(?:ng[ie]|g[e]|c[iey]|k[^iey]|q[^u])"
+
+
+def has_non_syllable(col: str | pl.Expr) -> pl.Expr:
+    """True when a token of a folded name is not a Vietnamese syllable ("khbue", "ngi", "hungf"):
+    a slip of the keyboard rather than another real name. Null for null."""
+    tokens = name_tokens(_expr(col))
+    return tokens.list.eval(~pl.element().str.contains(_SYLLABLE) | pl.element().str.contains(_MISSPELT)).list.any()
+
+
 def telex_folded(col: str | pl.Expr, *, is_folded: bool = False) -> pl.Expr:
     """Folded name with Telex leftovers undone: "Nguyeenx Vawn Hungf" → "nguyen van hung".
 

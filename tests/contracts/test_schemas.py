@@ -81,3 +81,14 @@ def test_a_value_in_both_nam_and_nu_columns_is_rejected_with_its_own_reason(chan
     assert valid.is_empty()
     assert failures["check"].to_list() == [check]
     assert failures["message"].item() == CHECK_MESSAGES[check][1]
+
+
+@pytest.mark.parametrize(("name", "kept"), [
+    ("Nguye6n Va8n Hu2ng", True),   # VNI keys typed with the keyboard in English mode: read through
+    ("Tra62n Thi5 Lan", True),
+    ("Nguyễn Văn 2", False),        # a number on its own is no name
+    ("Lê Thị Lan #2", False),
+])
+def test_vni_keys_left_in_a_name_are_no_reason_to_reject_it(name, kept):
+    valid, failures = split_valid("vaccination", frame(rows=[{"full_name": name}]), AS_OF)
+    assert (valid.height == 1) is kept and (failures.height == 0) is kept

@@ -60,7 +60,8 @@ def d(text: str) -> dt.date:
 # --- name --------------------------------------------------------------------------------
 
 NAME = name_comparison()
-CLOSE = "close spelling (Jaro-Winkler ≥ 0.95, Telex leftovers or i/y)"
+CLOSE = "close spelling (Jaro-Winkler ≥ 0.95, Telex or VNI leftovers, i/y)"
+TYPO = "one typo (one edit, the given name's first letter kept)"
 NAME_CASES = [
     ("Trần Văn Nam", "Trần Văn Nam", "exact"),
     ("NGUYỄN VĂN HÙNG", "Nguyễn Văn Hùng", "exact"),  # case
@@ -72,6 +73,9 @@ NAME_CASES = [
     ("Nguyễn Thị Ân", "Nguyễn Thị An", "equal without diacritics, diacritics differ"),
     ("Trần Thị Thủy", "Trần Thị Thúy", "equal without diacritics, diacritics differ"),
     ("Phạm Thị Hương", "Phạm Thị Hường", "equal without diacritics, diacritics differ"),
+    ("NguyễnVăn Hùng", "Nguyễn Văn Hùng", "equal once spaces are ignored (words run together or split)"),
+    ("Hà ThịThắm", "Hà Thị Thắm", "equal once spaces are ignored (words run together or split)"),
+    ("Ng uyễn Văn Hùng", "Nguyễn Văn Hùng", "equal once spaces are ignored (words run together or split)"),
     ("Lê Văn Hùng", "Lê Hùng", "one middle name dropped or added"),
     ("Lê Hồng Nhung", "Lê Thị Hồng Nhung", "one middle name dropped or added"),
     ("Tôn Nữ Thị Hà", "Tôn Nữ Hà", "one middle name dropped or added"),
@@ -80,6 +84,13 @@ NAME_CASES = [
     ("Nguyễn Văn Hùg", "Nguyễn Văn Hùng", CLOSE),  # a letter lost
     ("Lý Thị Mai", "Lí Thị Mai", CLOSE),  # i/y
     ("Nguyễn Thị Mỹ", "Nguyễn Thị Mĩ", CLOSE),
+    ("Nguye6n Va8n Hu2ng", "Nguyễn Văn Hùng", CLOSE),  # VNI keys with the keyboard in English mode
+    ("Trần Thị Khbuê", "Trần Thị Khuê", CLOSE),  # a keyboard slip, close enough by Jaro-Winkler
+    ("Lê Thị Ngi", "Lê Thị Nhi", TYPO),  # given names too short for Jaro-Winkler; "ngi" is no Vietnamese spelling
+    ("Lê Thị Nga", "Lê Thị Nha", "different"),  # both real names
+    ("Nguyễn Văn Tuấn Anh", "Nguyễn Anh", "surname and given name equal, middle names differ"),  # two dropped
+    ("Trần Văn Bình", "Trần Đức Bình", "surname and given name equal, middle names differ"),
+    ("Hùng Nguyễn Văn", "Nguyễn Văn Hùng", "the same words in another order"),
     ("Nguyễn Thành Trung", "Nguyễn Thanh Trung", "equal without diacritics, diacritics differ"),
     ("Phạm Minh Tuấn", "Phan Minh Tuấn", "similar spelling (Jaro-Winkler ≥ 0.88)"),
     ("Hoàng Văn Nam", "Huỳnh Văn Nam", "given name agrees"),  # never merged automatically

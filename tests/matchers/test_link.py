@@ -173,3 +173,13 @@ def test_a_rule_that_would_explode_is_refused_by_name(residents):
     with pytest.raises(BlockingError, match="blocking rule 'birth year only' would generate"):
         link(records.select(KEY, "person_id", "old_id", "full_name", "birth_date", "birth_date_precision", "gender", "address"),
              residents, LinkSettings(rules=(*DEFAULT_RULES, coarse), max_pairs_per_rule=10_000))
+
+
+def test_words_run_together_still_find_the_resident_without_an_id(residents):
+    """"Nguyễn VănHùng": no ID, the given name fused with the middle one. Blocking on the name
+    without spaces finds the pair; the name comparison reads it as the same name."""
+    r = residents.filter(pl.col("full_name").str.count_matches(" ") >= 2).row(0, named=True)
+    words = r["full_name"].split(" ")
+    fused = " ".join(words[:-2]) + " " + words[-2] + words[-1]
+    best = run_link(residents, {**r, "person_id": None, "old_id": None, "full_name": fused}).best.row(0, named=True)
+    assert (best["outcome"], best["residency_id"]) == ("matched", r["person_id"])
