@@ -7,8 +7,10 @@ strongest highest. Levels are tested strongest first; a pair takes the first lev
 condition is true.
 
 A level declares what the model needs to know about it: ``term_frequency`` names the pairs
-column whose value frequency adjusts u (Splink's term-frequency adjustment), and ``tag`` is a
-stable name the matcher uses to find a level ("id_equal"), never its English label.
+column whose value frequency adjusts u (Splink's term-frequency adjustment), ``tag`` is a
+stable name the matcher uses to find a level ("id_equal"), never its English label, and
+``m_start`` is a weak starting value of m (the share of true matches in the level) that EM
+moves away from as the data allow (Splink's ``m_probability`` on a comparison level).
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ GAMMA_ELSE = 0
 @dataclass(frozen=True)
 class Level:
     """One comparison level: an English label (shown to analysts), a Boolean condition, and its
-    properties: the term-frequency column that adjusts its u, and a tag naming its meaning."""
+    properties: the term-frequency column that adjusts its u, a tag naming its meaning and a
+    starting m (None: share what the comparison's other levels leave)."""
 
     label: str
     condition: pl.Expr
     term_frequency: str | None = None
     tag: str | None = None
+    m_start: float | None = None
 
 
 @dataclass(frozen=True)

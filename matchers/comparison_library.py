@@ -5,7 +5,10 @@ Usage::
     pairs = add_comparison_inputs(pairs)           # helper columns cmp_* (names, scores)
     pairs = compare(pairs, default_comparisons())  # gamma_name, gamma_birth_date, ...
 
-A new level is one ``Level`` in its builder, declared with its properties (term frequency, tag).
+A new level is one ``Level`` in its builder, declared with its properties (term frequency, tag,
+a starting m). The starting m values are weak, generic guesses (most true pairs agree exactly,
+a few percent carry each kind of slip); they count as ``model.PRIOR_STRENGTH`` pairs in EM, so
+they matter only for short lists. They are not the sample generator's error rates.
 """
 
 from __future__ import annotations
@@ -73,29 +76,31 @@ def name_comparison(
         (
             Level("missing", folded_l.is_null() | folded_r.is_null()),
             Level("exact", helper("name_canonical", "l") == helper("name_canonical", "r"), term_frequency="tf_name",
-                  tag="name_exact"),
+                  tag="name_exact", m_start=0.80),
             Level(
                 "equal without diacritics, one side unaccented",
                 same_folded & ~(accented_l & accented_r),
-                term_frequency="tf_name",
+                term_frequency="tf_name", m_start=0.06,
             ),
-            Level("equal without diacritics, diacritics differ", same_folded, term_frequency="tf_name"),
+            Level("equal without diacritics, diacritics differ", same_folded, term_frequency="tf_name", m_start=0.01),
             Level("equal once spaces are ignored (words run together or split)",
-                  helper("name_compact_equal"), term_frequency="tf_name"),
-            Level("one middle name dropped or added", dropped),
+                  helper("name_compact_equal"), term_frequency="tf_name", m_start=0.01),
+            Level("one middle name dropped or added", dropped, m_start=0.03),
             Level(
                 f"close spelling (Jaro-Winkler ≥ {high}, Telex or VNI leftovers, i/y)",
                 ((helper("name_jw") >= high) & given_close)
                 | (helper("name_spelling", "l") == helper("name_spelling", "r")),
-                tag="name_close",
+                tag="name_close", m_start=0.02,
             ),
-            Level("one typo (one edit, the given name's first letter kept)", typo, tag="name_typo"),
+            Level("one typo (one edit, the given name's first letter kept)", typo, tag="name_typo", m_start=0.01),
             Level("surname and given name equal, middle names differ",
-                  (surname_l == surname_r) & (given_l == given_r), term_frequency="tf_given", tag="name_ends"),
-            Level("the same words in another order", helper("name_sorted", "l") == helper("name_sorted", "r")),
-            Level(f"similar spelling (Jaro-Winkler ≥ {low})", (helper("name_jw") >= low) & given_close),
+                  (surname_l == surname_r) & (given_l == given_r), term_frequency="tf_given", tag="name_ends",
+                  m_start=0.01),
+            Level("the same words in another order", helper("name_sorted", "l") == helper("name_sorted", "r"),
+                  m_start=0.005),
+            Level(f"similar spelling (Jaro-Winkler ≥ {low})", (helper("name_jw") >= low) & given_close, m_start=0.01),
             Level("given name agrees", helper("given_folded", "l") == helper("given_folded", "r"),
-                  term_frequency="tf_given"),
+                  term_frequency="tf_given", m_start=0.01),
             Level("different", pl.lit(True)),
         ),
     )
@@ -133,17 +138,17 @@ def birth_date_comparison(jan1_unknown: bool = True) -> Comparison:
         "birth_date",
         (
             Level("missing", d_l.is_null() | d_r.is_null()),
-            Level("exact day", exact),
+            Level("exact day", exact, m_start=0.85),
             Level(
                 "same at the coarser precision",
-                ((coarse == 2) & same_y) | ((coarse == 1) & same_y & same_m),
+                ((coarse == 2) & same_y) | ((coarse == 1) & same_y & same_m), m_start=0.05,
             ),
-            Level("day and month swapped", both_day & same_y & (dd_l == m_r) & (m_l == dd_r)),
-            Level("same year and month", both_day & same_y & same_m),
-            Level("one digit different", both_day & (digits_differ == 1)),
+            Level("day and month swapped", both_day & same_y & (dd_l == m_r) & (m_l == dd_r), m_start=0.01),
+            Level("same year and month", both_day & same_y & same_m, m_start=0.01),
+            Level("one digit different", both_day & (digits_differ == 1), m_start=0.02),
             Level(
                 "year ±1, same day and month",
-                both_day & same_d & same_m & ((y_l - y_r).abs() == 1),
+                both_day & same_d & same_m & ((y_l - y_r).abs() == 1), m_start=0.01,
             ),
             Level("different", pl.lit(True)),
         ),
@@ -173,10 +178,11 @@ def id_comparison() -> Comparison:
         "id",
         (
             Level("missing", ~any_comparable),
-            Level("personal ID equal", (pid_l == pid_r).fill_null(False), tag="id_equal"),
-            Level("old ID (CMND) equal", old_equal, tag="old_id_equal"),
-            Level("personal ID one edit or transposition apart", helper("person_id_osa") == 1, tag="id_one_edit"),
-            Level("both present and different", pl.lit(True)),
+            Level("personal ID equal", (pid_l == pid_r).fill_null(False), tag="id_equal", m_start=0.85),
+            Level("old ID (CMND) equal", old_equal, tag="old_id_equal", m_start=0.05),
+            Level("personal ID one edit or transposition apart", helper("person_id_osa") == 1, tag="id_one_edit",
+                  m_start=0.03),
+            Level("both present and different", pl.lit(True), m_start=0.07),
         ),
     )
 
@@ -191,8 +197,8 @@ def gender_comparison() -> Comparison:
         "gender",
         (
             Level("missing", g_l.is_null() | g_r.is_null()),
-            Level("equal", g_l == g_r),
-            Level("different", pl.lit(True)),
+            Level("equal", g_l == g_r, m_start=0.97),
+            Level("different", pl.lit(True), m_start=0.03),
         ),
     )
 
@@ -219,11 +225,11 @@ def place_comparison(overlap: float = 1.0) -> Comparison:
         "place",
         (
             Level("missing", same.is_null() & (a_l.is_null() | a_r.is_null())),
-            Level("another commune", same.not_(), tag="commune_other"),
-            Level("equal", a_l == a_r),
-            Level(label, helper("address_overlap") >= overlap),
-            Level("same commune", same, tag="commune_same"),
-            Level("different", pl.lit(True)),
+            Level("another commune", same.not_(), tag="commune_other", m_start=0.01),
+            Level("equal", a_l == a_r, m_start=0.5),
+            Level(label, helper("address_overlap") >= overlap, m_start=0.2),
+            Level("same commune", same, tag="commune_same", m_start=0.19),
+            Level("different", pl.lit(True), m_start=0.1),
         ),
     )
 

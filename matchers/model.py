@@ -18,22 +18,7 @@ from matchers.comparison import GAMMA_MISSING, Comparison
 
 PSEUDO_COUNT = 0.5
 MIN_PROBABILITY = 1e-6
-PRIOR_STRENGTH = 50.0  # expert m values count as this many matched pairs in EM
-
-# Expert starting values of m (share of true matches in each level), by comparison and level
-# label. EM moves away from them as the data allow; a short list stays close to them.
-DEFAULT_M: dict[str, dict[str, float]] = {
-    "name": {"exact": 0.85, "equal without diacritics, one side unaccented": 0.04,
-             "equal without diacritics, diacritics differ": 0.005, "one middle name dropped or added": 0.03,
-             "similar spelling (Jaro-Winkler ≥ 0.88)": 0.01, "given name agrees": 0.005, "different": 0.01},
-    "birth_date": {"exact day": 0.88, "same at the coarser precision": 0.04, "day and month swapped": 0.01,
-                   "same year and month": 0.01, "one digit different": 0.02, "year ±1, same day and month": 0.01,
-                   "different": 0.01},
-    "id": {"personal ID equal": 0.85, "old ID (CMND) equal": 0.05,
-           "personal ID one edit or transposition apart": 0.03, "both present and different": 0.02},
-    "gender": {"equal": 0.98, "different": 0.02},
-    "place": {"another commune": 0.01, "equal": 0.6, "different": 0.2},
-}
+PRIOR_STRENGTH = 50.0  # the levels' m_start values count as this many matched pairs in EM
 
 
 @dataclass(frozen=True)
@@ -78,14 +63,15 @@ class FellegiSunter:
 
 
 def default_m(comparisons: Sequence[Comparison]) -> dict[str, dict[int, float]]:
-    """Expert m per level (``DEFAULT_M``; an unlisted level shares what is left), normalised."""
+    """Starting m per level: each level's ``m_start`` (a level without one shares what the
+    others leave, at least 0.02 in all), normalised to sum to 1 per comparison."""
     out: dict[str, dict[int, float]] = {}
     for c in comparisons:
-        known = DEFAULT_M.get(c.name, {})
-        levels = [(g, label) for g, label in c.gammas.items() if g != GAMMA_MISSING]
-        unlisted = [g for g, label in levels if not any(label.startswith(k) for k in known)]
-        rest = max(1.0 - sum(known.values()), 0.02) / max(len(unlisted), 1)
-        values = {g: next((v for k, v in known.items() if label.startswith(k)), rest) for g, label in levels}
+        levels = [(g, level) for g, level in zip(c.gammas, c.levels, strict=True) if g != GAMMA_MISSING]
+        given = sum(level.m_start or 0.0 for _, level in levels)
+        unset = [g for g, level in levels if level.m_start is None]
+        rest = max(1.0 - given, 0.02) / max(len(unset), 1)
+        values = {g: level.m_start if level.m_start is not None else rest for g, level in levels}
         total = sum(values.values())
         out[c.name] = {g: v / total for g, v in values.items()}
     return out

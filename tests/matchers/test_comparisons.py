@@ -396,3 +396,13 @@ def test_add_comparison_inputs_twice_is_harmless():
     frame = pairs_frame([({"full_name": "Lê Hùng"}, {"full_name": "Lê Văn Hùng"})])
     once = add_comparison_inputs(frame)
     assert add_comparison_inputs(once).equals(once)
+
+
+def test_starting_m_is_declared_on_the_levels():
+    from matchers.model import default_m
+
+    c = Comparison("x", (Level("missing", pl.lit(False)), Level("a", pl.col("a"), m_start=0.7),
+                         Level("b", pl.col("b")), Level("else", pl.lit(True), m_start=0.1)))
+    assert default_m([c]) == {"x": pytest.approx({2: 0.7, 1: 0.2, 0: 0.1})}
+    for comparison in default_comparisons():  # every default level but at most one says its m
+        assert sum(level.m_start is None for level in comparison.levels[1:]) <= 1, comparison.name
