@@ -325,11 +325,9 @@ def namesake_metrics(ev: pl.DataFrame) -> list[dict]:
     return out
 
 
-def error_count_metrics(ev: pl.DataFrame) -> list[dict]:
-    """Recall by how many error codes a resident's row carries (0, 1, 2, 3+)."""
-    rows = ev.filter(pl.col("in_scope")).with_columns(
-        pl.col("errors").str.split(";").list.len().fill_null(0).clip(0, 3).alias("n"))
-    agg = rows.group_by("n").agg(
+def _recall_aggregates() -> list[pl.Expr]:
+    """Per group of resident rows: rows, recall and where the rest went."""
+    return [
         pl.len().alias("rows"),
         pl.col("is_correct").mean().alias("recall"),
         (pl.col("outcome") == "review").mean().alias("review"),
@@ -337,7 +335,14 @@ def error_count_metrics(ev: pl.DataFrame) -> list[dict]:
         (pl.col("is_matched") & ~pl.col("is_correct")).mean().alias("wrong"),
         (pl.col("outcome") == "unmatched").mean().alias("unmatched"),
         (pl.col("outcome") == "rejected").mean().alias("rejected"),
-    ).sort("n")
+    ]
+
+
+def error_count_metrics(ev: pl.DataFrame) -> list[dict]:
+    """Recall by how many error codes a resident's row carries (0, 1, 2, 3+)."""
+    rows = ev.filter(pl.col("in_scope")).with_columns(
+        pl.col("errors").str.split(";").list.len().fill_null(0).clip(0, 3).alias("n"))
+    agg = rows.group_by("n").agg(_recall_aggregates()).sort("n")
     return [{**x, "errors": "3+" if x["n"] == 3 else str(x["n"])} for x in agg.to_dicts()]
 
 
@@ -345,15 +350,7 @@ def error_type_metrics(ev: pl.DataFrame) -> list[dict]:
     """Recall per error code over rows of residents (a row with several codes counts for each)."""
     rows = ev.filter(pl.col("in_scope")).with_columns(
         pl.col("errors").fill_null("(clean)").str.split(";").alias("code")).explode("code")
-    agg = rows.group_by("code").agg(
-        pl.len().alias("rows"),
-        pl.col("is_correct").mean().alias("recall"),
-        (pl.col("outcome") == "review").mean().alias("review"),
-        pl.col("review_right").mean().alias("review_right"),
-        (pl.col("is_matched") & ~pl.col("is_correct")).mean().alias("wrong"),
-        (pl.col("outcome") == "unmatched").mean().alias("unmatched"),
-        (pl.col("outcome") == "rejected").mean().alias("rejected"),
-    ).sort("recall", "code")
+    agg = rows.group_by("code").agg(_recall_aggregates()).sort("recall", "code")
     return agg.to_dicts()
 
 
