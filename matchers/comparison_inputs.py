@@ -146,6 +146,21 @@ def _cpdist(a: pl.Series, b: pl.Series, scorer, dtype: pl.DataType, where=None) 
     return out.scatter(rows, pl.Series(scores).cast(dtype))
 
 
+def _person_id_distance(pid_l: pl.Series, pid_r: pl.Series) -> pl.Series:
+    """OSA distance of two personal IDs, where an ID that starts with 0 is also read without it:
+    an 11-digit ID that lost a digit other than its leading zero was re-padded with 0 by the
+    contract ("0" + ID[:-1]), and the digits as typed are then one deletion from the other ID."""
+    differ = pid_l != pid_r
+    plain = _cpdist(pid_l, pid_r, OSA.distance, pl.Int32(), where=differ)
+    unpadded = [
+        _cpdist(a.str.slice(1), b, OSA.distance, pl.Int32(), where=differ & a.str.starts_with("0") & (plain != 1))
+        for a, b in ((pid_l, pid_r), (pid_r, pid_l))
+    ]
+    return pl.DataFrame([plain.alias("plain"), *(u.alias(f"unpadded_{i}") for i, u in enumerate(unpadded))]).select(
+        pl.min_horizontal(pl.all())
+    ).to_series()
+
+
 def _given_jw(pairs: pl.DataFrame, names: dict[str, pl.DataFrame]) -> pl.Series:
     """Jaro-Winkler of the folded given names: one cdist over the two sides' distinct given
     names and a lookup by code per pair (cpdist per pair when that matrix would be large)."""
@@ -237,9 +252,7 @@ def add_comparison_inputs(pairs: pl.DataFrame) -> pl.DataFrame:
     folded_l, folded_r = pairs[_out("name_folded", "l")], pairs[_out("name_folded", "r")]
     pid_l, pid_r = pairs[f"{PERSON_ID}_l"], pairs[f"{PERSON_ID}_r"]
     return pairs.with_columns(
-        _cpdist(pid_l, pid_r, OSA.distance, pl.Int32(), where=pid_l != pid_r).alias(
-            f"{HELPER_PREFIX}person_id_osa"
-        ),
+        _person_id_distance(pid_l, pid_r).alias(f"{HELPER_PREFIX}person_id_osa"),
         _cpdist(
             folded_l,
             folded_r,

@@ -180,7 +180,7 @@ def id_comparison() -> Comparison:
             Level("missing", ~any_comparable),
             Level("personal ID equal", (pid_l == pid_r).fill_null(False), tag="id_equal", m_start=0.85),
             Level("old ID (CMND) equal", old_equal, tag="old_id_equal", m_start=0.05),
-            Level("personal ID one edit or transposition apart", helper("person_id_osa") == 1, tag="id_one_edit",
+            Level("personal ID one edit or transposition apart (or one digit lost)", helper("person_id_osa") == 1, tag="id_one_edit",
                   m_start=0.03),
             Level("both present and different", pl.lit(True), m_start=0.07),
         ),

@@ -203,9 +203,16 @@ ID_CASES = [
      "old ID (CMND) equal"),
     ({"old_id": "001090012345"}, {"person_id": "001090012345"}, "old ID (CMND) equal"),
     ({"person_id": "001090012345"}, {"person_id": "001090012346"},
-     "personal ID one edit or transposition apart"),  # one digit typo
+     "personal ID one edit or transposition apart (or one digit lost)"),  # one digit typo
     ({"person_id": "001090012354"}, {"person_id": "001090012345"},
-     "personal ID one edit or transposition apart"),  # adjacent transposition
+     "personal ID one edit or transposition apart (or one digit lost)"),  # adjacent transposition
+    # the last digit lost, the 11 digits re-padded with 0 by the contract ("036085001234" → "03608500123")
+    ({"person_id": "003608500123"}, {"person_id": "036085001234"}, "personal ID one edit or transposition apart (or one digit lost)"),
+    ({"person_id": "036085001234"}, {"person_id": "003608500123"}, "personal ID one edit or transposition apart (or one digit lost)"),
+    # a middle digit lost
+    ({"person_id": "003685001234"}, {"person_id": "036085001234"}, "personal ID one edit or transposition apart (or one digit lost)"),
+    # two digits apart after the shift: different
+    ({"person_id": "003608500199"}, {"person_id": "036085001234"}, "both present and different"),
     ({"person_id": "001090013254"}, {"person_id": "001090012345"},
      "both present and different"),
     # a parent's ID on the child's row, against the child's own record
