@@ -14,7 +14,7 @@ import polars as pl
 from contracts import DoisoatError
 from contracts import fields as F
 from contracts.fields import RECORD_KEY
-from matchers.normalise import folded, given_name, surname, telex_folded
+from matchers.normalise import given_name, spelling_key, surname
 
 RESIDENT = "resident_key"
 
@@ -45,9 +45,9 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
 
 
 def blocking_keys(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add the ``bk_*`` key columns (Telex-repaired, diacritic-free names, also without spaces;
-    date parts) to a side."""
-    name = telex_folded(folded(F.FULL_NAME), is_folded=True)
+    """Add the ``bk_*`` key columns to a side: names by ``spelling_key`` (diacritic-free, Telex
+    and VNI keys undone), also without spaces; date parts; ID parts."""
+    name = spelling_key(F.FULL_NAME)
     frame = frame.with_columns(name.alias("bk_name"))
     # The name with its spaces dropped: words run together or split still block together.
     frame = frame.with_columns(pl.col("bk_name").str.replace_all(" ", "").alias("bk_compact"))

@@ -35,7 +35,7 @@ from matchers.normalise import (
     has_non_syllable,
     id_gender,
     name_tokens,
-    telex_folded,
+    spelling_key,
 )
 
 HELPER_PREFIX = "cmp_"
@@ -89,9 +89,7 @@ def _name_features(pairs: pl.DataFrame, side: str) -> pl.DataFrame:
         _out("name_canonical", side),
         pl.col("_folded").alias(_out("name_folded", side)),
         has_diacritics(_out("name_canonical", side)).alias(_out("name_accented", side)),
-        telex_folded(pl.col("_folded").str.replace_all(r"(\p{L})[1-9]{1,2}", "$1"), is_folded=True)
-        .str.replace_all(r"\b([bcdfghjklmnprstvxz]+)y\b", "${1}i")
-        .alias(_out("name_spelling", side)),
+        spelling_key("_folded", is_folded=True).alias(_out("name_spelling", side)),
         pl.col("_folded").str.split(" ").list.first().alias(_out("surname_folded", side)),
         has_non_syllable("_folded").alias(_out("name_misspelt", side)),
         pl.col("_folded").str.split(" ").list.sort().list.join(" ").alias(_out("name_sorted", side)),

@@ -44,7 +44,8 @@ def name_comparison(
     undone and a final y after a consonant is read as i: Lý/Lí, Mỹ/Mĩ) · one typo (one edit,
     the given name's first letter kept: "Khbuê"/"Khuê", "Ngi"/"Nhi") · surname and given name
     equal, middle names differ (two dropped, one changed) · the same words in another order ·
-    Jaro-Winkler ≥ jw[1] · given name alone agrees · different.
+    Jaro-Winkler ≥ jw[1] · given name alone agrees · one edit between two real spellings, the
+    given name's first letter kept (Bảo/Bải: weak, its weight learnt like every level's) · different.
     The Jaro-Winkler levels also need the folded given names to score ≥ given_jw, so twins
     ("Nguyễn Văn Hùng"/"Nguyễn Văn Dũng", JW 0.97) do not count as close.
     """
@@ -69,8 +70,8 @@ def name_comparison(
     # One typo: one edit on the folded name, one side not Vietnamese spelling ("Khbuê", "Ngi";
     # Lan/Lam, Phạm/Phan, Hùng/Dũng are other real names, not slips), the given name's first
     # letter kept.
-    typo = ((helper("name_osa") == 1) & (given_l.str.slice(0, 1) == given_r.str.slice(0, 1))
-            & (helper("name_misspelt", "l") | helper("name_misspelt", "r")))
+    one_edit = (helper("name_osa") == 1) & (given_l.str.slice(0, 1) == given_r.str.slice(0, 1))
+    typo = one_edit & (helper("name_misspelt", "l") | helper("name_misspelt", "r"))
     return Comparison(
         "name",
         (
@@ -101,6 +102,7 @@ def name_comparison(
             Level(f"similar spelling (Jaro-Winkler ≥ {low})", (helper("name_jw") >= low) & given_close, m_start=0.01),
             Level("given name agrees", helper("given_folded", "l") == helper("given_folded", "r"),
                   term_frequency="tf_given", m_start=0.01),
+            Level("one edit between real names (Bảo/Bải, Lan/Lam)", one_edit, m_start=0.005),
             Level("different", pl.lit(True)),
         ),
     )

@@ -247,8 +247,9 @@ def _undo_telex(names: pl.Series) -> pl.Series:
 
 
 # Spelling rules a syllable shape alone does not know: "ngh"/"gh" before i, e (ê), "k" before
-# i, e, y and "c" elsewhere, "q" only as "qu".
-_MISSPELT = r"^(?:ng[ie]|g[e]|c[iey]|k[^iey]|q[^u])"
+# i, e, y and "c" elsewhere, "q" only as "qu"; after i the finals are "nh"/"ch" ("Minh", not
+# "Ming"), after o and u never ("Ming", "Tunh" are slips).
+_MISSPELT = r"^(?:ng[ie]|g[e]|c[iey]|k[^iey]|q[^u])|(?:ing|ic|[ou]nh|[ou]ch)$"
 
 
 def has_non_syllable(col: str | pl.Expr) -> pl.Expr:
@@ -269,6 +270,21 @@ def telex_folded(col: str | pl.Expr, *, is_folded: bool = False) -> pl.Expr:
     """
     names = _expr(col) if is_folded else folded(col)
     return names.map_batches(_undo_telex, return_dtype=pl.String, is_elementwise=True)
+
+
+# Letter pairs OCR reads for one letter that never occur inside a Vietnamese syllable.
+_OCR_PAIRS = {"rn": "m", "cl": "d"}
+
+
+def spelling_key(col: str | pl.Expr, *, is_folded: bool = False) -> pl.Expr:
+    """Folded name as it is spelt, not as it was typed: VNI tone and mark digits dropped
+    ("nguye6n4" → "nguyen"), Telex leftovers undone, final y after a consonant → i
+    ("My", "Thuy" stay; "Vy" → "vi"), and the letter pairs a scan misreads that no Vietnamese
+    word holds ("rn" → m, "cl" → d: "Târn" → "tam"). What blocking keys and the close-spelling
+    level compare."""
+    names = _expr(col) if is_folded else folded(col)
+    typed = names.str.replace_all(r"(\p{L})[1-9]{1,2}", "$1").str.replace_many(_OCR_PAIRS)
+    return telex_folded(typed, is_folded=True).str.replace_all(r"\b([bcdfghjklmnprstvxz]+)y\b", "${1}i")
 
 
 def id_gender(col: str | pl.Expr) -> pl.Expr:

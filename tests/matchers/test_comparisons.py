@@ -87,7 +87,7 @@ NAME_CASES = [
     ("Nguye6n Va8n Hu2ng", "Nguyễn Văn Hùng", CLOSE),  # VNI keys with the keyboard in English mode
     ("Trần Thị Khbuê", "Trần Thị Khuê", CLOSE),  # a keyboard slip, close enough by Jaro-Winkler
     ("Lê Thị Ngi", "Lê Thị Nhi", TYPO),  # given names too short for Jaro-Winkler; "ngi" is no Vietnamese spelling
-    ("Lê Thị Nga", "Lê Thị Nha", "different"),  # both real names
+    ("Lê Thị Nga", "Lê Thị Nha", "one edit between real names (Bảo/Bải, Lan/Lam)"),  # both real names: a weak level of its own
     ("Nguyễn Văn Tuấn Anh", "Nguyễn Anh", "surname and given name equal, middle names differ"),  # two dropped
     ("Trần Văn Bình", "Trần Đức Bình", "surname and given name equal, middle names differ"),
     ("Hùng Nguyễn Văn", "Nguyễn Văn Hùng", "the same words in another order"),
@@ -96,7 +96,11 @@ NAME_CASES = [
     ("Hoàng Văn Nam", "Huỳnh Văn Nam", "given name agrees"),  # never merged automatically
     ("Nguyễn Văn Hùng", "Trần Đức Hùng", "given name agrees"),
     ("Nguyễn Văn Hùng", "Nguyễn Văn Dũng", "different"),  # twins: JW 0.97, given differs
-    ("Nguyễn Thị Lan", "Nguyễn Thị Lam", "different"),  # twins
+    ("Nguyễn Thị Lan", "Nguyễn Thị Lam", "one edit between real names (Bảo/Bải, Lan/Lam)"),  # twins, or a slip: weak
+    ("Phan Văn Bảo", "Phan Văn Bải", "one edit between real names (Bảo/Bải, Lan/Lam)"),
+    ("Nguyễn Văn Lan", "Nguyễn Văn Nan", "different"),  # the given name's first letter changed
+    ("Tran Van Ming", "Trần Văn Minh", "one typo (one edit, the given name's first letter kept)"),  # "ing" is no rhyme
+    ("Đỗ Thị Târn", "Đỗ Thị Tâm", "close spelling (Jaro-Winkler ≥ 0.95, Telex or VNI leftovers, i/y)"),  # OCR rn → m
     ("Lê Văn Hùng", "Phạm Thị Lan", "different"),
 ]
 
