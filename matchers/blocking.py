@@ -41,6 +41,7 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("given name + birth date", ("bk_given", "bk_date")),
     BlockingRule("surname + given initial + birth date", ("bk_surname", "bk_given_initial", "bk_date")),
     BlockingRule("name, no birth date", ("bk_compact", "bk_no_date")),
+    BlockingRule("birth date + name's first and last letters", ("bk_date", "bk_name_ends")),
 )
 
 
@@ -67,9 +68,15 @@ def blocking_keys(frame: pl.DataFrame) -> pl.DataFrame:
         given_name("bk_name").str.slice(0, 1).alias("bk_given_initial"),
         pl.concat_str(surname("bk_name"), given_name("bk_name"), separator=" ").alias("bk_surname_given"),
         pl.when(date.is_null()).then(pl.lit(1, pl.Int8)).alias("bk_no_date"),
-        # Only for rows dated to the year or month: a dropped middle name with an exact date is
-        # caught by "given name + birth date", and the year alone makes huge blocks at scale.
-        pl.when(date.is_not_null() & ~day_precise).then(date.dt.year()).alias("bk_coarse_year"),
+        # Only for rows dated to the year or month, or on 1 January (the usual stand-in for an
+        # unknown day): a dropped middle name with an exact date is caught by "given name + birth
+        # date", and the year alone makes huge blocks at scale.
+        pl.when(date.is_not_null() & (~day_precise | ((date.dt.month() == 1) & (date.dt.day() == 1))))
+        .then(date.dt.year()).alias("bk_coarse_year"),
+        # Two letters at each end of the spaceless name: a typo or a fused / dropped word inside
+        # the name and a wrong given-name letter no other key survives still meet on the date.
+        pl.concat_str(pl.col("bk_compact").str.slice(0, 2), pl.col("bk_compact").str.slice(-2, 2))
+        .alias("bk_name_ends"),
     )
 
 

@@ -248,6 +248,9 @@ def add_comparison_inputs(pairs: pl.DataFrame) -> pl.DataFrame:
     )
 
     folded_l, folded_r = pairs[_out("name_folded", "l")], pairs[_out("name_folded", "r")]
+    # the spelling keys without spaces: fused or split words and a slip in the same name
+    compact_l = pairs[_out("name_spelling", "l")].str.replace_all(" ", "")
+    compact_r = pairs[_out("name_spelling", "r")].str.replace_all(" ", "")
     pid_l, pid_r = pairs[f"{PERSON_ID}_l"], pairs[f"{PERSON_ID}_r"]
     return pairs.with_columns(
         _person_id_distance(pid_l, pid_r).alias(f"{HELPER_PREFIX}person_id_osa"),
@@ -263,8 +266,12 @@ def add_comparison_inputs(pairs: pl.DataFrame) -> pl.DataFrame:
          == pl.col(_out("name_folded", "r")).str.replace_all(" ", ""))
         .alias(f"{HELPER_PREFIX}name_compact_equal"),
         _cpdist(
+            compact_l, compact_r, OSA.distance, pl.Int32(),
+            where=(compact_l != compact_r) & ((compact_l.str.len_chars().cast(pl.Int32) - compact_r.str.len_chars().cast(pl.Int32)).abs() <= 1),
+        ).alias(f"{HELPER_PREFIX}name_compact_osa"),
+        _cpdist(
             folded_l, folded_r, OSA.distance, pl.Int32(),
-            where=(folded_l != folded_r) & ((folded_l.str.len_chars() - folded_r.str.len_chars()).abs() <= 1),
+            where=(folded_l != folded_r) & ((folded_l.str.len_chars().cast(pl.Int32) - folded_r.str.len_chars().cast(pl.Int32)).abs() <= 1),
         ).alias(f"{HELPER_PREFIX}name_osa"),
     ).drop("_address_tokens_l", "_address_tokens_r", "_given_code_l", "_given_code_r")
 

@@ -42,7 +42,8 @@ def name_comparison(
     spaces are ignored ("NguyễnVăn Hùng", "Ng uyễn") · one middle name dropped or added · close
     spelling (Jaro-Winkler ≥ jw[0] on folded names, or equal once Telex or VNI leftovers are
     undone and a final y after a consonant is read as i: Lý/Lí, Mỹ/Mĩ) · one typo (one edit,
-    the given name's first letter kept: "Khbuê"/"Khuê", "Ngi"/"Nhi") · surname and given name
+    the given name's first letter kept: "Khbuê"/"Khuê", "Ngi"/"Nhi") · one typo once spaces
+    are ignored, the word count differing ("Pbạm BíchNgọc", "T rần Bá Minj") · surname and given name
     equal, middle names differ (two dropped, one changed) · the same words in another order ·
     Jaro-Winkler ≥ jw[1] · given name alone agrees · one edit between two real spellings, the
     given name's first letter kept (Bảo/Bải: weak, its weight learnt like every level's) · different.
@@ -71,6 +72,7 @@ def name_comparison(
     # Lan/Lam, Phạm/Phan, Hùng/Dũng are other real names, not slips), the given name's first
     # letter kept.
     one_edit = (helper("name_osa") == 1) & (given_l.str.slice(0, 1) == given_r.str.slice(0, 1))
+    words_differ = folded_l.str.count_matches(" ") != folded_r.str.count_matches(" ")
     typo = one_edit & (helper("name_misspelt", "l") | helper("name_misspelt", "r"))
     return Comparison(
         "name",
@@ -90,10 +92,13 @@ def name_comparison(
             Level(
                 f"close spelling (Jaro-Winkler ≥ {high}, Telex or VNI leftovers, i/y)",
                 ((helper("name_jw") >= high) & given_close)
-                | (helper("name_spelling", "l") == helper("name_spelling", "r")),
+                | (helper("name_spelling", "l").str.replace_all(" ", "")
+                   == helper("name_spelling", "r").str.replace_all(" ", "")),
                 tag="name_close", m_start=0.02,
             ),
             Level("one typo (one edit, the given name's first letter kept)", typo, tag="name_typo", m_start=0.01),
+            Level("one typo once spaces are ignored (words run together or split, and a slip)",
+                  (helper("name_compact_osa") == 1) & words_differ, m_start=0.005),
             Level("surname and given name equal, middle names differ",
                   (surname_l == surname_r) & (given_l == given_r), term_frequency="tf_given", tag="name_ends",
                   m_start=0.01),

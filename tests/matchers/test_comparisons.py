@@ -62,6 +62,7 @@ def d(text: str) -> dt.date:
 NAME = name_comparison()
 CLOSE = "close spelling (Jaro-Winkler ≥ 0.95, Telex or VNI leftovers, i/y)"
 TYPO = "one typo (one edit, the given name's first letter kept)"
+FUSED_TYPO = "one typo once spaces are ignored (words run together or split, and a slip)"
 NAME_CASES = [
     ("Trần Văn Nam", "Trần Văn Nam", "exact"),
     ("NGUYỄN VĂN HÙNG", "Nguyễn Văn Hùng", "exact"),  # case
@@ -102,6 +103,12 @@ NAME_CASES = [
     ("Tran Van Ming", "Trần Văn Minh", "one typo (one edit, the given name's first letter kept)"),  # "ing" is no rhyme
     ("Đỗ Thị Târn", "Đỗ Thị Tâm", "close spelling (Jaro-Winkler ≥ 0.95, Telex or VNI leftovers, i/y)"),  # OCR rn → m
     ("Lê Văn Hùng", "Phạm Thị Lan", "different"),
+    ("Nguyeenx Thùy S en", "Nguyễn Thùy Sen", CLOSE),  # Telex and a split
+    ("Pbạm BíchNgọc", "Phạm Bích Ngọc", FUSED_TYPO),  # OCR h → b and two words run together
+    ("T rần Bá Minj", "Trần Bá Minh", FUSED_TYPO),  # a split word and a keyboard slip
+    ("ĐặugTâm", "Đặng Tâm", FUSED_TYPO),
+    ("Nguyễn VănLam", "Nguyễn Văn Lan", FUSED_TYPO),
+    ("Vũ Thị Ln", "Vũ Thị Lan", TYPO),  # the shorter name on either side (lengths are unsigned)  # words run together: the edit is a slip, not twins
 ]
 
 
