@@ -8,6 +8,8 @@ extract is at most a review case, unless the candidate's ID is one typo away fro
 
 from __future__ import annotations
 
+import math
+
 import polars as pl
 
 from contracts.fields import RECORD_KEY
@@ -17,6 +19,11 @@ BEST_SCHEMA = {
     RECORD_KEY: pl.UInt32, "residency_id": pl.String, "outcome": pl.String, "match_probability": pl.Float64,
     "match_method": pl.String, "best_candidate_id": pl.String, "best_candidate_probability": pl.Float64,
 }
+
+
+def _odds(weight: pl.Expr) -> pl.Expr:
+    """2^weight, the weight clipped so that the odds stay finite."""
+    return (weight.clip(-1000, 1000) * math.log(2)).exp()
 
 
 def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: float, review_threshold: float,
@@ -34,7 +41,10 @@ def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: floa
     ranked = scored.sort([RECORD_KEY, "match_weight"], descending=[False, True])
     best = ranked.group_by(RECORD_KEY, maintain_order=True).agg(
         pl.col("person_id_r").first().alias("candidate"),
-        pl.col("match_probability").first().alias("p1"),
+        # the row is one person at most: its best candidate's odds set against all its candidates
+        # (each pair's odds 2^weight), so a namesake with as much evidence halves the probability
+        (_odds(pl.col("match_weight").first()) / (1 + _odds(pl.col("match_weight")).sum())).alias("p1")
+        if "match_weight" in scored.columns else pl.col("match_probability").first().alias("p1"),
         pl.col("match_weight").first().alias("w1"),
         pl.col("match_weight").slice(1, 1).first().alias("w2"),
         pl.col("gamma_id").first().alias("gamma_id"),

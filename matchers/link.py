@@ -41,6 +41,7 @@ PAIR_FIELDS = (F.PERSON_ID, F.OLD_ID, F.FULL_NAME, F.BIRTH_DATE, F.BIRTH_DATE_PR
 FIELD_TYPES = {F.BIRTH_DATE: pl.Date}
 # Term-frequency columns of the pairs (declared on the levels) → the residents' key they count.
 TF_KEYS = {"tf_name": "bk_name", "tf_given": "bk_given"}
+MAX_IN_EXTRACT_SHARE = 0.9  # at most this share of a list's rows is taken to be in the extract (the prior)
 
 
 @dataclass(frozen=True)
@@ -261,9 +262,12 @@ def _train(rec: pl.DataFrame, prepared: PreparedResidents, pairs: pl.DataFrame, 
                      max(settled.height, 1) / max(pairs.height, 1), max_iterations=settings.em_iterations,
                      fixed_m=non_id)
     # Scoring uses u from random pairs, so its prior is the chance that a random (record, resident)
-    # pair matches: the records confidently matched among the candidates / all possible pairs.
+    # pair matches: the records confidently matched among the candidates / all possible pairs. A
+    # row is one person at most, so that prior is set against the row being nobody in the extract:
+    # odds ρ/N : (1 − ρ), ρ the share of rows in the extract (held ≤ 0.9, a cautious bound).
     likely = score(pairs, model).filter(pl.col("match_probability") >= 0.5).select(RECORD_KEY).n_unique()
-    model.prior = min(max(likely, 1) / (rec.height * res.height), 0.5)
+    share = min((likely + 1) / (rec.height + 2), MAX_IN_EXTRACT_SHARE)  # smoothed: a list of one row says little
+    model.prior = min(share / res.height / (1 - share) / (1 + share / res.height / (1 - share)), 0.5)
     return model
 
 
