@@ -1,8 +1,9 @@
 """Decisions: each record gets at most one resident — matched, review or unmatched.
 
-The best-scoring candidate is matched when its probability reaches the match threshold and it
-beats the runner-up by a margin; it is a review case when it only reaches the review threshold
-or is too close to the runner-up. A record showing a personal ID that belongs to nobody in the
+A row is one person at most, so its best candidate's probability is the candidate's odds set
+against all its serious candidates'. The best candidate is matched when that probability reaches
+the match threshold and it beats the runner-up by a margin; it is a review case when its pair
+probability only reaches the review threshold or it is too close to the runner-up. A record showing a personal ID that belongs to nobody in the
 extract is at most a review case, unless the candidate's ID is one typo away from it.
 """
 
@@ -14,6 +15,8 @@ import polars as pl
 
 from contracts.fields import RECORD_KEY
 from matchers.comparison import GAMMA_MISSING
+
+COMPETITOR_FLOOR = 0.2  # a candidate below this pair probability does not compete for the row
 
 BEST_SCHEMA = {
     RECORD_KEY: pl.UInt32, "residency_id": pl.String, "outcome": pl.String, "match_probability": pl.Float64,
@@ -41,10 +44,13 @@ def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: floa
     ranked = scored.sort([RECORD_KEY, "match_weight"], descending=[False, True])
     best = ranked.group_by(RECORD_KEY, maintain_order=True).agg(
         pl.col("person_id_r").first().alias("candidate"),
-        # the row is one person at most: its best candidate's odds set against all its candidates
-        # (each pair's odds 2^weight), so a namesake with as much evidence halves the probability
-        (_odds(pl.col("match_weight").first()) / (1 + _odds(pl.col("match_weight")).sum())).alias("p1")
-        if "match_weight" in scored.columns else pl.col("match_probability").first().alias("p1"),
+        # the row is one person at most: its best candidate's odds set against those of every
+        # candidate worth a look (pair probability ≥ COMPETITOR_FLOOR), so a namesake with as
+        # much evidence halves the probability; the many weak pairs of a common date do not add up
+        (_odds(pl.col("match_weight").first())
+         / (1 + _odds(pl.col("match_weight")).filter(pl.col("match_probability") >= COMPETITOR_FLOOR).sum()))
+        .alias("p1") if "match_weight" in scored.columns else pl.col("match_probability").first().alias("p1"),
+        pl.col("match_probability").first().alias("p_pair"),
         pl.col("match_weight").first().alias("w1"),
         pl.col("match_weight").slice(1, 1).first().alias("w2"),
         pl.col("gamma_id").first().alias("gamma_id"),
@@ -61,7 +67,8 @@ def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: floa
     outcome = (
         pl.when(pl.col("p1").is_null()).then(pl.lit("unmatched"))
         .when((pl.col("p1") >= match_threshold) & margin_ok & ~orphan_capped).then(pl.lit("matched"))
-        .when(pl.col("p1") >= review_threshold).then(pl.lit("review"))  # review_threshold <= match_threshold
+        # two strong candidates share the row's probability: review, one of them is the person
+        .when(pl.col("p_pair") >= review_threshold).then(pl.lit("review"))  # review_threshold <= match_threshold
         .otherwise(pl.lit("unmatched"))
     )
     method = (
