@@ -1,7 +1,7 @@
 """doisoat's matcher and an expert Splink 5 set-up on the same inputs, in the same run.
 
     .venv/bin/uv sync --group bench        # Splink is a benchmark-only dependency
-    .venv/bin/python bench/vs_splink.py --residents 20000 100000 [--method ...] [--tools doisoat splink]
+    .venv/bin/python bench/vs_splink.py --residents 20000 100000 [--model sample|second] [--method ...] [--tools doisoat splink]
 
 Per size: the commune is generated once (bench/out/data/), the real stages run once (ingest →
 validate → sector_records) and the validated canonical frames are written to
@@ -139,10 +139,10 @@ def worker(tool: str, prepared: Path, result: Path | None, method: str, max_pair
 
 
 # ---- parent ------------------------------------------------------------------------------------
-def prepare(residents_n: int, seed: int) -> tuple[Path, C.Loaded, Path]:
-    data = C.dataset(residents_n, seed)
+def prepare(residents_n: int, seed: int, model: str = "sample") -> tuple[Path, C.Loaded, Path]:
+    data = C.dataset(residents_n, seed) if model == "sample" else C.dataset_second(residents_n, seed)
     loaded = C.load(data)
-    prepared = C.OUT / "prepared" / f"r{residents_n}_s{seed}"
+    prepared = C.OUT / "prepared" / (f"r{residents_n}_s{seed}" + ("" if model == "sample" else f"_{model}"))
     prepared.mkdir(parents=True, exist_ok=True)
     loaded.residents.write_parquet(prepared / "residents.parquet")
     for s in SECTORS:
@@ -180,7 +180,7 @@ def score_tool(loaded: C.Loaded, best: pl.DataFrame, truth: pl.DataFrame, classe
 def report(r: dict) -> str:
     tools = list(r["tools"])
     out = [f"## doisoat vs Splink {r['tools'].get('splink', {}).get('splink', '')} — "
-           f"{r['residents']:,} residents, {sum(r['sector_rows'].values()):,} sector rows", ""]
+           f"{r['residents']:,} residents, error model {r.get('model', 'sample')!r}, {sum(r['sector_rows'].values()):,} sector rows", ""]
     by_sector = {t: {m["sector"]: m for m in r["scores"][t]["sectors"]} for t in tools}
     rows = []
     for s in [*SECTORS, "ALL"]:
@@ -232,6 +232,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="doisoat's matchers.LinkSettings method(s); several run doisoat once each "
                          "(default: LinkSettings().method = %(default)s)")
     ap.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
+    ap.add_argument("--model", choices=("sample", "second"), default="sample",
+                    help="error model of the lists: the generator's own or bench/second_model.py")
     ap.add_argument("--max-pairs-per-rule", type=int, default=None,
                     help="Splink: tighten a prediction blocking rule above this many pairs per sector (default 2e7)")
     ap.add_argument("--threads", type=int, default=None, help="Splink: DuckDB threads (default: all cores)")
@@ -248,7 +250,7 @@ def main(argv: list[str] | None = None) -> None:
         worker(a.worker, a.prepared, a.result, a.method[0], max_pairs, a.threads, a.u_max_pairs)
         return
     for n in a.residents:
-        data, loaded, prepared = prepare(n, a.seed)
+        data, loaded, prepared = prepare(n, a.seed, a.model)
         tools = {}
         runs = [(f"doisoat:{m}", "doisoat", m) for m in a.method if "doisoat" in a.tools]
         runs += [("splink", "splink", a.method[0])] if "splink" in a.tools else []
@@ -258,11 +260,11 @@ def main(argv: list[str] | None = None) -> None:
         truth = C.read_truth(data)
         classes = C.namesake_classes(loaded.records, loaded.residents)
         scores = {t: score_tool(loaded, pl.read_parquet(tools[t]["result"]), truth, classes) for t in tools}
-        r = {"residents": n, "seed": a.seed, "methods": a.method, "prepared": str(prepared),
+        r = {"residents": n, "seed": a.seed, "model": a.model, "methods": a.method, "prepared": str(prepared),
              "sector_rows": {s: loaded.records[s].height for s in SECTORS},
              "tools": tools, "scores": scores, "machine": C.machine()}
         print(report(r), flush=True)
-        path = C.write_json(f"vs_splink_r{n}.json", r)
+        path = C.write_json(f"vs_splink_r{n}" + ("" if a.model == "sample" else f"_{a.model}") + ".json", r)
         print(f"→ {path}", file=sys.stderr)
 
 
