@@ -90,6 +90,7 @@ def _name_features(pairs: pl.DataFrame, side: str) -> pl.DataFrame:
         pl.col("_folded").alias(_out("name_folded", side)),
         has_diacritics(_out("name_canonical", side)).alias(_out("name_accented", side)),
         spelling_key("_folded", is_folded=True).alias(_out("name_spelling", side)),
+        spelling_key("_folded", is_folded=True).str.replace_all(" ", "").alias(_out("name_spelling_compact", side)),
         pl.col("_folded").str.split(" ").list.first().alias(_out("surname_folded", side)),
         has_non_syllable("_folded").alias(_out("name_misspelt", side)),
         pl.col("_folded").str.split(" ").list.sort().list.join(" ").alias(_out("name_sorted", side)),
@@ -142,6 +143,11 @@ def _cpdist(a: pl.Series, b: pl.Series, scorer, dtype: pl.DataType, where=None) 
         a.gather(rows).to_list(), b.gather(rows).to_list(), scorer=scorer, workers=-1
     )
     return out.scatter(rows, pl.Series(scores).cast(dtype))
+
+
+def _lengths_within_one(a: pl.Series, b: pl.Series) -> pl.Series:
+    """Lengths (characters) differ by at most one; signed, as len_chars is unsigned."""
+    return (a.str.len_chars().cast(pl.Int32) - b.str.len_chars().cast(pl.Int32)).abs() <= 1
 
 
 def _person_id_distance(pid_l: pl.Series, pid_r: pl.Series) -> pl.Series:
@@ -249,8 +255,7 @@ def add_comparison_inputs(pairs: pl.DataFrame) -> pl.DataFrame:
 
     folded_l, folded_r = pairs[_out("name_folded", "l")], pairs[_out("name_folded", "r")]
     # the spelling keys without spaces: fused or split words and a slip in the same name
-    compact_l = pairs[_out("name_spelling", "l")].str.replace_all(" ", "")
-    compact_r = pairs[_out("name_spelling", "r")].str.replace_all(" ", "")
+    compact_l, compact_r = pairs[_out("name_spelling_compact", "l")], pairs[_out("name_spelling_compact", "r")]
     pid_l, pid_r = pairs[f"{PERSON_ID}_l"], pairs[f"{PERSON_ID}_r"]
     return pairs.with_columns(
         _person_id_distance(pid_l, pid_r).alias(f"{HELPER_PREFIX}person_id_osa"),
@@ -267,11 +272,11 @@ def add_comparison_inputs(pairs: pl.DataFrame) -> pl.DataFrame:
         .alias(f"{HELPER_PREFIX}name_compact_equal"),
         _cpdist(
             compact_l, compact_r, OSA.distance, pl.Int32(),
-            where=(compact_l != compact_r) & ((compact_l.str.len_chars().cast(pl.Int32) - compact_r.str.len_chars().cast(pl.Int32)).abs() <= 1),
+            where=(compact_l != compact_r) & _lengths_within_one(compact_l, compact_r),
         ).alias(f"{HELPER_PREFIX}name_compact_osa"),
         _cpdist(
             folded_l, folded_r, OSA.distance, pl.Int32(),
-            where=(folded_l != folded_r) & ((folded_l.str.len_chars().cast(pl.Int32) - folded_r.str.len_chars().cast(pl.Int32)).abs() <= 1),
+            where=(folded_l != folded_r) & _lengths_within_one(folded_l, folded_r),
         ).alias(f"{HELPER_PREFIX}name_osa"),
     ).drop("_address_tokens_l", "_address_tokens_r", "_given_code_l", "_given_code_r")
 

@@ -92,8 +92,7 @@ def name_comparison(
             Level(
                 f"close spelling (Jaro-Winkler ≥ {high}, Telex or VNI leftovers, i/y)",
                 ((helper("name_jw") >= high) & given_close)
-                | (helper("name_spelling", "l").str.replace_all(" ", "")
-                   == helper("name_spelling", "r").str.replace_all(" ", "")),
+                | (helper("name_spelling_compact", "l") == helper("name_spelling_compact", "r")),
                 tag="name_close", m_start=0.02,
             ),
             Level("one typo (one edit, the given name's first letter kept)", typo, tag="name_typo", m_start=0.01),

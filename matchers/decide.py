@@ -1,10 +1,11 @@
 """Decisions: each record gets at most one resident — matched, review or unmatched.
 
-A row is one person at most, so its best candidate's probability is the candidate's odds set
-against all its serious candidates'. The best candidate is matched when that probability reaches
-the match threshold and it beats the runner-up by a margin; it is a review case when its pair
-probability only reaches the review threshold or it is too close to the runner-up. A record showing a personal ID that belongs to nobody in the
-extract is at most a review case, unless the candidate's ID is one typo away from it.
+A row is one person at most, so its best candidate's probability is that candidate's odds set
+against those of all the row's serious candidates. The best candidate is matched when that
+probability reaches the match threshold and it beats the runner-up by a margin; it is a review
+case when its pair probability only reaches the review threshold or it is too close to the
+runner-up. A record showing a personal ID that belongs to nobody in the extract is at most a
+review case, unless the candidate's ID is one typo away from it.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: floa
         # candidate worth a look (pair probability ≥ COMPETITOR_FLOOR), so a namesake with as
         # much evidence halves the probability; the many weak pairs of a common date do not add up
         (_odds(pl.col("match_weight").first())
-         / (1 + _odds(pl.col("match_weight")).filter(pl.col("match_probability") >= COMPETITOR_FLOOR).sum()))
+         / (1 + _odds(pl.col("match_weight")).filter(
+             (pl.col("match_probability") >= COMPETITOR_FLOOR) | (pl.int_range(pl.len()) == 0)).sum()))
         .alias("p1") if "match_weight" in scored.columns else pl.col("match_probability").first().alias("p1"),
         pl.col("match_probability").first().alias("p_pair"),
         pl.col("match_weight").first().alias("w1"),

@@ -267,7 +267,8 @@ def _train(rec: pl.DataFrame, prepared: PreparedResidents, pairs: pl.DataFrame, 
     # odds ρ/N : (1 − ρ), ρ the share of rows in the extract (held ≤ 0.9, a cautious bound).
     likely = score(pairs, model).filter(pl.col("match_probability") >= 0.5).select(RECORD_KEY).n_unique()
     share = min((likely + 1) / (rec.height + 2), MAX_IN_EXTRACT_SHARE)  # smoothed: a list of one row says little
-    model.prior = min(share / res.height / (1 - share) / (1 + share / res.height / (1 - share)), 0.5)
+    odds = share / res.height / (1 - share)
+    model.prior = min(odds / (1 + odds), 0.5)
     return model
 
 
