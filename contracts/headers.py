@@ -208,15 +208,83 @@ def gendered_column(header: str) -> str | None:
     return None
 
 
+# A header under group titles is written "group › leaf" ("Mẹ › Họ, chữ đệm, tên", "Ngày sinh › Nam").
+GROUP_SEPARATOR = " › "
+
+# Group titles that say whose (or which) columns stand under them. The person of the list is the
+# one the form is about; a group naming the mother, father or carer gives ``guardian_name``; a group
+# naming someone else (who collects the payment, who declared the death, the head of household) or
+# the amounts before an adjustment gives no field: its columns are kept as ``extra:``. Phrases are
+# compared on lower-case words with their diacritics ("bố" is the father, "bổ sung" is not).
+GROUP_ROLES: dict[str, tuple[str, ...]] = {
+    "guardian": ("mẹ", "cha", "bố", "người giám hộ", "người chăm sóc", "người đỡ đầu"),
+    "other": (
+        "người nhận", "người nhận thay", "người nhận hộ", "người được ủy quyền", "người được uỷ quyền",
+        "người ủy quyền", "người đi khai", "người đi khai tử", "người đi khai sinh", "người đi đăng ký",
+        "người khai", "người yêu cầu", "người đề nghị", "người làm chứng", "người báo tử", "người kê khai",
+        "chủ hộ", "vợ", "chồng", "người thân", "người liên hệ", "người đại diện",
+    ),
+    "before": ("đang hưởng", "hiện hưởng", "mức cũ", "trước điều chỉnh", "trước khi điều chỉnh", "cũ"),
+}
+_ROLE_WORD = re.compile(r"\w+")
+
+
+def group_role(title: str) -> str | None:
+    """"guardian", "other", "before" (see GROUP_ROLES) for a group title, else None (the list's person).
+
+    "Mẹ" → "guardian"; "Thông tin người nhận thay" → "other"; "Đang hưởng" → "before"; "Trẻ" → None.
+    """
+    words = _ROLE_WORD.findall(unicodedata.normalize("NFC", _PARENTHESES.sub(" ", title)).lower())
+    for role, phrases in GROUP_ROLES.items():
+        for phrase in phrases:
+            p = phrase.split()
+            if any(words[k:k + len(p)] == p for k in range(len(words) - len(p) + 1)):
+                return role
+    return None
+
+
+def split_group(header: str) -> tuple[tuple[str, ...], str]:
+    """("Mẹ",), "Họ, chữ đệm, tên" for "Mẹ › Họ, chữ đệm, tên"; (), header for a header without groups."""
+    *groups, leaf = [part.strip() for part in header.split(GROUP_SEPARATOR.strip())]
+    return tuple(groups), leaf
+
+
+def header_candidate(header: str) -> tuple[str, int] | None:
+    """(field, quality) a header would map to before ties are broken; quality 0 exact, 1 without
+    notes, 2 prefix. None for a header that names no field."""
+    found = _candidate(header)
+    return None if found is None else found[:2]
+
+
 @lru_cache(maxsize=4096)
 def _candidate(header: str) -> tuple[str, int, int] | None:
     """(field, quality, rank) for one header; quality 0 exact, 1 without notes, 2 prefix. A cell over
-    several lines ("HỌ VÀ TÊN" / "Họ và tên khai sinh") is also tried line by line, best line first."""
+    several lines ("HỌ VÀ TÊN" / "Họ và tên khai sinh") is also tried line by line, best line first.
+    A header under group titles is read through its groups (``_grouped_candidate``)."""
+    if GROUP_SEPARATOR.strip() in header:
+        return _grouped_candidate(*split_group(header))
     lines = [line for line in header.splitlines() if line.strip()]
     if len(lines) > 1:
         found = [c for c in (_candidate_line(header), *map(_candidate_line, lines)) if c]
         return min(found, key=lambda c: (c[1], c[2])) if found else None
     return _candidate_line(header)
+
+
+def _grouped_candidate(groups: tuple[str, ...], leaf: str) -> tuple[str, int, int] | None:
+    """A column under group titles: a group naming someone else than the list's person, or the
+    amounts before an adjustment, gives nothing (a guardian group gives ``guardian_name`` for the
+    name); otherwise the group and the header read together ("Ngày sinh Nam" → birth_date_male,
+    "Giới tính Nữ"), else the header alone under a group about the list's person."""
+    roles = {group_role(g) for g in groups} - {None}
+    alone = _candidate(leaf) if leaf else None
+    if "other" in roles or "before" in roles:
+        return None
+    if "guardian" in roles:
+        return ("guardian_name", *alone[1:]) if alone and alone[0] in ("full_name", "guardian_name") else None
+    together = _candidate_line(f"{groups[-1]} {leaf}") if groups and leaf else None
+    if together and together[1] == 0:
+        return together
+    return alone or together
 
 
 def _candidate_line(header: str) -> tuple[str, int, int] | None:

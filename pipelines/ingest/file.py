@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from contracts import GENDERED_FIELDS, InputFileError, closest_headers, header_key
+from contracts import GENDERED_FIELDS, InputFileError, closest_headers, header_candidate, header_key, split_group
 from contracts import fields as F
 from pipelines.ingest.canonical import canonical_records, parse_values, source_fields
 from pipelines.ingest.formats import SHEET_ROW, Grid, read_grids
@@ -133,14 +133,30 @@ def _closest_columns(header: Header, missing: list[str]) -> str:
 
 
 def _refuse_duplicate_headers(src: SourceFile, grid: Grid, header: Header) -> None:
-    """Two columns under one mapped header name: which one holds the field is unknowable."""
+    """Two columns under one mapped header name, or one field of the list's person under two group
+    titles neither of which says whose it is ("Lần 1" | "Lần 2" over "Họ tên"): which one holds the
+    field is unknowable. Columns are named by letter (a group title is not quoted)."""
+    where = f"{src.path.name}, sheet {grid.sheet!r}" if grid.sheet else src.path.name
     keys = Counter(header_key(t) for t in header.texts if t)
     for text in header.mapping:
         key = header_key(text)
         if keys[key] > 1:
             columns = [column_letter(j) for j, t in enumerate(header.texts) if t and header_key(t) == key]
-            where = f"{src.path.name}, sheet {grid.sheet!r}" if grid.sheet else src.path.name
             raise InputFileError(
                 f"{where}: the header {text!r} appears in columns {' and '.join(columns)}; "
                 "rename or delete one so it is clear which column to read"
+            )
+    for text, field in header.mapping.items():
+        if field not in F.PERSON_FIELDS:
+            continue
+        quality = header_candidate(text)
+        rivals = [j for j, t in enumerate(header.texts) if t and t != text and header_candidate(t) == quality]
+        if rivals and quality is not None:
+            mine = header.texts.index(text)
+            leaf = split_group(text)[1]
+            columns = " and ".join(column_letter(j) for j in sorted([mine, *rivals]))
+            raise InputFileError(
+                f"{where}: the header {leaf!r} ({field}) stands under different group titles in columns {columns} "
+                "and none says it is another person's; name the column to read in a --mapping file "
+                '(e.g. "column ' + column_letter(mine) + '" = "' + field + '")'
             )

@@ -10,17 +10,17 @@ polars frame.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
+from contracts import GROUP_SEPARATOR, header_key, map_headers
 from contracts import fields as F
-from contracts import header_key, map_headers
 from pipelines.ingest.formats import SHEET_ROW, Merge
 
 HEADER_SEARCH_ROWS = 30
+HEADER_DEPTH = 4  # header rows read together at most (group titles, sub-groups, labels)
 COLUMN_NUMBERS = re.compile(r"^[\(\[]?\s*[0-9]{1,2}\s*[\)\]]?$")
 # A cell that is a value, not a header: a number, a date, an ID.
 _VALUE_LIKE = re.compile(r"^[0-9][0-9\s./\-:,]*$")
@@ -103,37 +103,109 @@ def _texts(row: Sequence[object]) -> list[str | None]:
 
 def find_header(cells: pl.DataFrame, merges: Sequence[Merge], wanted: Sequence[str],
                 required: Sequence[str], overrides: Mapping[str, str] | None = None) -> Header | None:
-    """The header among the first rows: the row (or pair of rows) whose cells map to the most
-    canonical fields, with a bonus when every required field is there. None for an empty grid.
+    """The header among the first rows: the row (or up to HEADER_DEPTH rows read together) whose
+    cells map to the most canonical fields, with a bonus when every required field is there, then
+    extended down over the sub-header rows below it (``_extended``). None for an empty grid.
 
-    Two rows are combined only when the upper one spans groups ("Ngày sinh" over "Nam" | "Nữ",
-    from merged cells or, without merge information, from empty cells beside it) or the lower one
-    labels columns left empty above, and the combination maps strictly more fields than the
-    upper row alone. The lower row must hold no value-like cell (number, date, "(1)").
+    Rows are read together only when each lower one labels the columns of a group title above
+    ("Ngày sinh" over "Nam" | "Nữ", from merged cells or, without merge information, from empty
+    cells beside the title) or columns left empty above, holds no value (number, date, "(1)"), and
+    the combination maps strictly more fields than fewer rows.
     """
     n = min(HEADER_SEARCH_ROWS, cells.height)
     rows = [_texts(cells.row(i)[:-1]) for i in range(n)]
     sheet_rows = cells[SHEET_ROW].head(n).to_list()
     best: Header | None = None
     best_key: tuple[int, int] = (-1, -1)
-
-    def consider(header: Header, filled: int) -> None:
-        nonlocal best, best_key
-        key = (header.score, filled)
-        if key > best_key:
-            best, best_key = header, key
-
     for i, row in enumerate(rows):
-        texts = [t for t in row if t]
-        if not texts:
+        filled = sum(1 for t in row if t)
+        if not filled:
             continue
-        single = _header(i, i, row, wanted, required, overrides)
-        consider(single, len(texts))
-        if i + 1 < n and sheet_rows[i + 1] == sheet_rows[i] + 1:
-            combined = _combined(i, row, rows[i + 1], sheet_rows[i], merges, wanted, required, overrides)
-            if combined is not None and combined.score > single.score:
-                consider(combined, len(texts))
-    return best
+        here = _header(i, i, row, wanted, required, overrides)
+        candidates = [here]
+        for last in range(i + 1, min(i + HEADER_DEPTH, n)):
+            if sheet_rows[last] != sheet_rows[last - 1] + 1:
+                break
+            deeper = _levels(i, rows[i:last + 1], sheet_rows[i:last + 1], merges, wanted, required, overrides)
+            if deeper is None:
+                break
+            if deeper.score > here.score:
+                here = deeper
+                candidates.append(here)
+        for header in candidates:
+            if (header.score, filled) > best_key:
+                best, best_key = header, (header.score, filled)
+    if best is None:
+        return None
+    return _extended(best, rows, sheet_rows, merges, wanted, required, overrides)
+
+
+def _extended(header: Header, rows, sheet_rows, merges, wanted, required, overrides) -> Header:
+    """The header with the sub-header rows right below it (up to HEADER_DEPTH rows in all): a row
+    whose every label stands under a group title spanning several columns or under a column with
+    no title, and which holds no value but dose numbers under a group ("DPT-VGB-Hib" over "1 2 3").
+    Such a row adds no field (it names salary parts, vaccine doses…) but is no record either."""
+    while header.last + 1 < len(rows) and header.last - header.first + 1 < HEADER_DEPTH:
+        below = header.last + 1
+        if sheet_rows[below] != sheet_rows[header.last] + 1:
+            break
+        levels = rows[header.first:below + 1]
+        deeper = _levels(header.first, levels, sheet_rows[header.first:below + 1], merges, wanted, required,
+                         overrides, strict=True)
+        if deeper is None or deeper.score < header.score:
+            break
+        header = deeper
+    return header
+
+
+def _levels(first: int, levels: list[list[str | None]], level_rows: list[int], merges: Sequence[Merge],
+            wanted, required, overrides, strict: bool = False) -> Header | None:
+    """Header rows ``levels`` read as one header (each column's text its titles top to bottom joined
+    by GROUP_SEPARATOR, "Mẹ › Họ, chữ đệm, tên"), or None when the lowest row does not read as a
+    sub-header of the rows above: it must hold labels under a group title or under untitled
+    columns (``strict``: every label so), and values only as dose numbers under a group."""
+    width = max(len(r) for r in levels)
+    grid = [list(r) + [None] * (width - len(r)) for r in levels]
+    spread = [list(r) for r in grid]
+    spans = [[False] * width for _ in grid]  # a title spread over several columns at that level
+    for r in range(len(grid) - 1):
+        here = [m for m in merges if m[0] == level_rows[r]]
+        for _r0, r1, c0, c1 in here:
+            if c1 > c0:
+                for j in range(c0, min(c1, width - 1) + 1):
+                    spread[r][j] = grid[r][c0]
+                    spans[r][j] = True
+        if not here:  # no merge information (CSV, or merges lost): a group is a title + empty cells
+            below = [any(grid[k][j] for k in range(r + 1, len(grid))) for j in range(width)]
+            for j in range(1, width):
+                if spread[r][j] is None and below[j] and spread[r][j - 1] and below[j - 1]:
+                    spread[r][j] = spread[r][j - 1]
+                    spans[r][j] = spans[r][j - 1] = True
+    lowest = grid[-1]
+    labels = [j for j, t in enumerate(lowest) if t]
+    if not labels:
+        return None
+    grouped = [j for j in labels if any(spans[r][j] for r in range(len(grid) - 1))]
+    untitled = [j for j in labels if not any(spread[r][j] for r in range(len(grid) - 1))]
+    for j in labels:
+        text = lowest[j]
+        if (_VALUE_LIKE.match(text) or COLUMN_NUMBERS.match(text)) and not (
+                j in grouped and re.fullmatch(r"[0-9]{1,2}", text)):
+            return None
+    if not grouped and not untitled:
+        return None
+    if strict and len(grouped) + len(untitled) < len(labels):
+        return None
+    texts: list[str | None] = []
+    for j in range(width):
+        path: list[str] = []
+        for r in range(len(grid)):
+            t = spread[r][j]
+            if t and not (path and header_key(path[-1]) == header_key(t)):
+                path.append(t)
+        texts.append(GROUP_SEPARATOR.join(path) or None)
+    texts, mapping = _mapped(texts, wanted, overrides)
+    return Header(first, first + len(grid) - 1, tuple(texts), mapping, _score(mapping, required))
 
 
 def _score(mapping: dict[str, str], required: Sequence[str]) -> int:
@@ -169,47 +241,6 @@ def _mapped(texts: list[str | None], wanted, overrides) -> tuple[list[str | None
         if field:
             mapping[text] = field
     return texts, mapping
-
-
-def _combined(i: int, top: list[str | None], bottom: list[str | None], top_sheet_row: int,
-              merges: Sequence[Merge], wanted, required, overrides) -> Header | None:
-    """Rows i and i+1 read as one header, or None when row i+1 does not look like a sub-header."""
-    width = max(len(top), len(bottom))
-    top = top + [None] * (width - len(top))
-    bottom = bottom + [None] * (width - len(bottom))
-    below = [t for t in bottom if t]
-    if not below or any(_VALUE_LIKE.match(t) or COLUMN_NUMBERS.match(t) for t in below):
-        return None
-    spanned = list(top)
-    grouped = False
-    in_top = [m for m in merges if m[0] == top_sheet_row and m[1] >= top_sheet_row]
-    for r0, r1, c0, c1 in in_top:
-        if c1 > c0:  # a group title merged across columns
-            for j in range(c0 + 1, min(c1, width - 1) + 1):
-                spanned[j] = top[c0]
-            grouped = True
-        if r1 > r0:  # a title merged down over both rows
-            grouped = True
-    if not in_top:  # no merge information (CSV, or merges lost): a group is a title + empty cells
-        for j in range(1, width):
-            if spanned[j] is None and bottom[j] and spanned[j - 1] and bottom[j - 1]:
-                spanned[j] = spanned[j - 1]
-                grouped = True
-    if any(t is None and b for t, b in zip(spanned, bottom)):
-        grouped = True  # labels sitting in the lower row under empty cells
-    if not grouped:
-        return None
-    repeated = Counter(header_key(b) for b in bottom if b)
-    texts: list[str | None] = []
-    for t, b in zip(spanned, bottom):
-        if t and b and t != b and repeated[header_key(b)] > 1:
-            options = [f"{t} {b}"]  # "Trẻ" | "Mẹ" over "Họ và tên" twice: the group tells them apart
-        else:
-            options = [f"{t} {b}", b, t] if t and b and t != b else [t or b]
-        chosen = next((o for o in options if o and map_headers([o], wanted, overrides)), options[0])
-        texts.append(chosen)
-    texts, mapping = _mapped(texts, wanted, overrides)
-    return Header(i, i + 1, tuple(texts), mapping, _score(mapping, required))
 
 
 def data_rows(cells: pl.DataFrame, header: Header) -> pl.DataFrame:
