@@ -21,7 +21,10 @@ from contracts.headers import (
     header_candidate,
     header_key,
     map_headers,
+    names_vaccine,
+    shares_its_cell,
     split_group,
+    vaccine_and_dose,
 )
 from contracts.rules import soft_findings
 from contracts.schemas import CHECK_MESSAGES, source_schema, split_valid
@@ -43,6 +46,6 @@ from contracts.values import (
 __all__ = [
     "CHECK_MESSAGES", "ConfigError", "DoisoatError", "GENDERED_FIELDS", "GROUP_SEPARATOR", "HEADER_SYNONYMS", "InputFileError",
     "clean_name", "closest_headers", "date_from_gender_columns", "gender_from_ticks", "gendered_column",
-    "group_role", "header_candidate", "header_key", "split_group", "id_birth_year", "id_is_female", "fields", "id_province", "looks_like_ticks", "map_headers", "parse_amount", "parse_commune_code", "parse_date",
+    "group_role", "header_candidate", "header_key", "names_vaccine", "shares_its_cell", "split_group", "vaccine_and_dose", "id_birth_year", "id_is_female", "fields", "id_province", "looks_like_ticks", "map_headers", "parse_amount", "parse_commune_code", "parse_date",
     "parse_gender", "parse_id", "soft_findings", "SourceUnavailable", "source_schema", "split_valid",
 ]

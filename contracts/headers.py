@@ -276,6 +276,8 @@ def _grouped_candidate(groups: tuple[str, ...], leaf: str) -> tuple[str, int, in
     name); otherwise the group and the header read together ("Ngày sinh Nam" → birth_date_male,
     "Giới tính Nữ"), else the header alone under a group about the list's person."""
     roles = {group_role(g) for g in groups} - {None}
+    if names_vaccine(leaf):
+        return None  # a register's column per vaccine ("Ngày tiêm chủng › BCG"): read as dose rows
     alone = _candidate(leaf) if leaf else None
     if "other" in roles or "before" in roles:
         return None
@@ -307,6 +309,65 @@ def _candidate_line(header: str) -> tuple[str, int, int] | None:
                 return field, 2, rank
             return None  # the longest synonym names someone or something else
     return None
+
+
+# Vaccine names as registers head their columns: codes (compared as whole words, a dose number may
+# follow: "OPV1", "DPT4") and Vietnamese names (compared with their diacritics: "cúm", not "cụm").
+VACCINE_CODES = ("bcg", "vgb", "hbv", "dpt", "dtp", "dtap", "hib", "opv", "bopv", "ipv", "mr", "mmr", "uv", "td",
+                 "je", "vnnb", "rota", "hpv", "covid")
+VACCINE_NAMES = ("viêm gan b", "bại liệt", "sởi", "rubella", "viêm não nhật bản", "uốn ván", "bạch hầu", "ho gà",
+                 "phế cầu", "thủy đậu", "thuỷ đậu", "quai bị", "cúm", "5 trong 1", "6 trong 1", "quinvaxem",
+                 "pentaxim", "hexaxim", "infanrix", "combe five")
+_CODE = re.compile(r"^(" + "|".join(VACCINE_CODES) + r")([0-9]{0,2})$")
+_DOSE = re.compile(r"^(?:mũi|mui|lần|lan|liều|lieu|m|l)?\s*(?:thứ\s*)?([0-9]{1,2})$")
+_TRAILING_DOSE = re.compile(r"^(.*?\D)\s*([0-9]{1,2})$")
+_COMBINED = re.compile(r"[56] trong 1$")
+
+
+def names_vaccine(text: str) -> bool:
+    """True for a column title naming a vaccine: "BCG", "DPT-VGB-Hib", "OPV1", "Sởi", "Viêm não Nhật Bản"."""
+    lower = unicodedata.normalize("NFC", text).lower()
+    words = re.findall(r"\w+", lower)
+    if any(_CODE.match(w) for w in words):
+        return True
+    joined = " ".join(words)
+    return any(re.search(rf"(?:^| ){re.escape(name)}(?: |$)", joined) for name in VACCINE_NAMES)
+
+
+def vaccine_and_dose(header: str) -> tuple[str, str | None] | None:
+    """(vaccine, dose) a register's column holds, or None: "DPT-VGB-Hib › 2" → ("DPT-VGB-Hib", "2");
+    "Sởi › Mũi 1" → ("Sởi", "1"); "BCG" → ("BCG", None); "OPV1" → ("OPV", "1"); "Ngày tiêm" → None."""
+    groups, leaf = split_group(header)
+    dose = _DOSE.match(unicodedata.normalize("NFC", leaf).strip().lower())
+    if dose:
+        named = [g for g in groups if names_vaccine(g)]
+        return (named[-1], str(int(dose.group(1)))) if named else None
+    if not names_vaccine(leaf):
+        return None
+    text = leaf.strip()
+    if not _COMBINED.search(text.lower()):
+        trailing = _TRAILING_DOSE.match(text)
+        if trailing:
+            return trailing.group(1).strip(" -–"), str(int(trailing.group(2)))
+    return text, None
+
+
+_PART_SEPARATOR = re.compile(r"[,;]")
+
+
+def shares_its_cell(header: str) -> bool:
+    """True for a header that names its field first and other things after a comma, so that each
+    cell holds several values ("Nam, nữ, dân tộc, tôn giáo" → "Nam, Kinh, Không"; "Họ và tên,
+    ngày sinh"): the reader takes the cell's first part. False for "Ngày, tháng, năm sinh"."""
+    if GROUP_SEPARATOR.strip() in header:
+        header = split_group(header)[1]
+    found = _candidate_line(header)
+    if found is None or found[1] != 2:
+        return False
+    field, _, rank = found
+    synonym = (field, *HEADER_SYNONYMS.get(field, ()))[rank]
+    bare = _PARENTHESES.sub(" ", header)
+    return len(_PART_SEPARATOR.split(bare)) > len(_PART_SEPARATOR.split(synonym))
 
 
 def map_headers(

@@ -65,7 +65,10 @@ class FileResult:
 
     @property
     def rows_read(self) -> int:
-        return 0 if self.ingested is None else self.ingested.records.height
+        """Sheet rows read as records (a register row unpivoted into dose rows counts once)."""
+        if self.ingested is None:
+            return 0
+        return self.ingested.records.select(pl.struct(LINEAGE).n_unique()).item() if self.ingested.records.height else 0
 
     @property
     def rows_rejected(self) -> int:
@@ -169,7 +172,8 @@ def reconcile_stage(sector: str, files: list[FileResult], records: pl.DataFrame,
                     matches: pl.DataFrame, residents: pl.DataFrame) -> SectorResult:
     """Outcomes for every data row of the sector's files (rejected rows included) and findings."""
     valid_outcomes = (
-        records.select(F.RECORD_KEY, *LINEAGE).join(matches, on=F.RECORD_KEY, how="left", maintain_order="left").drop(F.RECORD_KEY)
+        records.select(F.RECORD_KEY, *LINEAGE).join(matches, on=F.RECORD_KEY, how="left", maintain_order="left")
+        .drop(F.RECORD_KEY).unique(LINEAGE, keep="first", maintain_order=True)  # one per sheet row (dose rows)
         if records.height else pl.DataFrame(schema={F.SOURCE_FILE: pl.String, F.SOURCE_ROW: pl.UInt32,
                                                     **{k: v for k, v in RESULT_SCHEMA.items() if k != F.RECORD_KEY}})
     )

@@ -22,6 +22,7 @@ from contracts import (
     parse_date,
     parse_gender,
     parse_id,
+    shares_its_cell,
 )
 from contracts import fields as F
 from pipelines.ingest.formats import SHEET_ROW
@@ -42,7 +43,8 @@ def source_fields(source: str) -> tuple[str, ...]:
 
 def canonical_records(records: pl.DataFrame, header: Header, source: str, label: str) -> pl.DataFrame:
     """Rename mapped columns to canonical fields, keep the rest as ``extra:<header>``, resolve
-    "Nam" | "Nữ" column pairs and split names into the person fields."""
+    "Nam" | "Nữ" column pairs and split names into the person fields. A header that names its field
+    and more ("Nam, nữ, dân tộc, tôn giáo") gives the field the cell's first part."""
     found = set(header.mapping.values())
     pairs = {p for p in (DATE_PAIR, TICK_PAIR) if set(p) <= found}
     renames: dict[str, str] = {}
@@ -65,7 +67,14 @@ def canonical_records(records: pl.DataFrame, header: Header, source: str, label:
                 name += "'"
             renames[col] = name
             taken.add(name)
+    shared = {renames[f"c{j}"]: f"extra:{text}" for j, text in enumerate(header.texts)
+              if text and f"c{j}" in renames and not renames[f"c{j}"].startswith("extra:") and shares_its_cell(text)}
     frame = records.rename(renames)
+    if shared:  # "Nam, nữ, dân tộc, tôn giáo": the field is the cell's first part, the whole cell is kept
+        frame = frame.with_columns(
+            *[pl.col(field).alias(whole) for field, whole in shared.items()],
+            *[pl.col(field).str.extract(r"^\s*([^,;\n]*)").alias(field) for field in shared],
+        )
     wanted = source_fields(source)
     frame = frame.with_columns(
         [pl.lit(None, dtype=pl.String).alias(f) for f in wanted if f not in seen]

@@ -30,6 +30,7 @@ from pipelines.ingest.layout import (
     missing_fields,
     number_cells,
 )
+from pipelines.ingest.registers import dose_rows
 from pipelines.ingest.sources import SourceFile
 
 
@@ -48,6 +49,8 @@ class Ingested:
 
 def ingest_file(src: SourceFile) -> Ingested:
     """Read, find the header, map columns and parse values; InputFileError on unusable input.
+    A wide vaccination register gives one record per dose (``registers.dose_rows``), all with the
+    child's sheet row.
 
     An unexpected error on a strange file also becomes an InputFileError (its type only, never
     a value), so that one file never stops the others.
@@ -77,7 +80,10 @@ def _ingest(src: SourceFile) -> Ingested:
         if form is not None:
             skipped += rows.filter(form).height
             rows = rows.filter(~form)
-        frames.append(canonical_records(rows, header, src.source, label))
+        records = canonical_records(rows, header, src.source, label)
+        if src.source == "vaccination":
+            records = dose_rows(records, [F.SOURCE_FILE, F.SOURCE_ROW])
+        frames.append(records)
     records = pl.concat(frames, how="diagonal_relaxed") if several else frames[0]
     records = parse_values(records)
     first_grid, first_header = chosen[0]

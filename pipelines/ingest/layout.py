@@ -144,7 +144,8 @@ def _extended(header: Header, rows, sheet_rows, merges, wanted, required, overri
     """The header with the sub-header rows right below it (up to HEADER_DEPTH rows in all): a row
     whose every label stands under a group title spanning several columns or under a column with
     no title, and which holds no value but dose numbers under a group ("DPT-VGB-Hib" over "1 2 3").
-    Such a row adds no field (it names salary parts, vaccine doses…) but is no record either."""
+    Such a row may add no field (it names salary parts, vaccine doses…) but is no record either; it
+    is not taken when it would lose a field of the person."""
     while header.last + 1 < len(rows) and header.last - header.first + 1 < HEADER_DEPTH:
         below = header.last + 1
         if sheet_rows[below] != sheet_rows[header.last] + 1:
@@ -152,10 +153,14 @@ def _extended(header: Header, rows, sheet_rows, merges, wanted, required, overri
         levels = rows[header.first:below + 1]
         deeper = _levels(header.first, levels, sheet_rows[header.first:below + 1], merges, wanted, required,
                          overrides, strict=True)
-        if deeper is None or deeper.score < header.score:
+        if deeper is None or not _person_fields(header) <= deeper.fields:
             break
         header = deeper
     return header
+
+
+def _person_fields(header: Header) -> set[str]:
+    return header.fields & {*F.PERSON_FIELDS, "guardian_name"}
 
 
 def _levels(first: int, levels: list[list[str | None]], level_rows: list[int], merges: Sequence[Merge],

@@ -498,3 +498,14 @@ def test_a_person_whose_name_looks_like_a_form_word_stays(tmp_path, name):
     rows = [["STT", "Họ và tên", "Ngày sinh"], [1, name, None], [2, "Cộng", None]]  # no ID, no date: by name alone
     ing = ingest_file(SourceFile("vaccination", write_csv(tmp_path / "ten.csv", rows)))
     assert ing.records["full_name"].to_list() == [name] and ing.layout_rows == 1
+
+
+def test_a_header_naming_several_things_gives_its_field_the_first_part_of_the_cell(tmp_path):
+    # a member roster's combined column: "Nam, Kinh, Không" is gender, ethnicity, religion
+    rows = [["STT", "Họ và tên", "Ngày sinh", "Nam, nữ, dân tộc, tôn giáo"],
+            [1, "Lê Văn An", "01/02/1960", "Nam, Kinh, Không"],
+            [2, "Hà Thị Bình", "03/04/1962", "Nữ; Tày; Phật giáo"]]
+    ing = ingest_file(SourceFile("union_membership", write_csv(tmp_path / "hoi_vien.csv", rows)))
+    assert pick(ing.records, "gender", "extra:Nam, nữ, dân tộc, tôn giáo") == [
+        ("M", "Nam, Kinh, Không"), ("F", "Nữ; Tày; Phật giáo")]
+    assert ing.records["problem_gender"].to_list() == [None, None]
