@@ -140,6 +140,12 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "branch": ("Chi hội", "Chi đoàn", "Chi hội/Chi đoàn", "Tổ hội", "Phân hội"),
 }
 
+# Headers that name the field only when nothing better does: a list of households whose one name
+# column is the head's ("Tên chủ hộ (cá nhân)"). Ranked after every synonym above (quality 3).
+FALLBACK_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "full_name": ("Tên chủ hộ", "Họ tên chủ hộ", "Họ và tên chủ hộ", "Tên chủ hộ (cá nhân)", "Chủ hộ"),
+}
+
 # A header that starts with a synonym and goes on with one of these words names someone else
 # ("Họ tên mẹ", "Ngày sinh của cha", "Họ tên chủ hộ") or a split/gendered column ("Họ và tên
 # đệm", "Ngày tháng năm sinh Nam"): never map it by prefix.
@@ -178,6 +184,8 @@ def _synonym_index() -> tuple[dict[str, tuple[str, int]], list[tuple[tuple[str, 
 
 
 _EXACT, _PREFIXES = _synonym_index()
+_FALLBACK = {header_key(synonym): (field, rank) for field, synonyms in FALLBACK_SYNONYMS.items()
+             for rank, synonym in enumerate(synonyms)}
 
 # Two columns "Nam" | "Nữ" (often under a merged "Ngày tháng năm sinh" or "Giới tính" header):
 # the birth date is written, or a tick made, in the column of the person's gender. A plain
@@ -307,7 +315,10 @@ def _candidate_line(header: str) -> tuple[str, int, int] | None:
         if len(words) > n and words[:n] == synonym_words:
             if _OTHER_PERSON_WORDS.isdisjoint(words[n:]):
                 return field, 2, rank
-            return None  # the longest synonym names someone or something else
+            break  # the longest synonym names someone or something else
+    if header_key(bare) in _FALLBACK:
+        field, rank = _FALLBACK[header_key(bare)]
+        return field, 3, rank
     return None
 
 

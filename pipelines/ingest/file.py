@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from contracts import GENDERED_FIELDS, InputFileError, closest_headers, header_candidate, header_key, split_group
+from contracts import GENDERED_FIELDS, GROUP_SEPARATOR, InputFileError, closest_headers, header_candidate, header_key, split_group
 from contracts import fields as F
 from pipelines.ingest.canonical import canonical_records, parse_values, source_fields
 from pipelines.ingest.formats import SHEET_ROW, Grid, read_grids
@@ -26,10 +26,12 @@ from pipelines.ingest.layout import (
     describe_header,
     drop_footer,
     find_header,
+    header_of,
     layout_rows,
     missing_fields,
     number_cells,
 )
+from pipelines.ingest.record_lines import join_record_lines
 from pipelines.ingest.registers import dose_rows
 from pipelines.ingest.sources import SourceFile
 
@@ -69,7 +71,7 @@ def _ingest(src: SourceFile) -> Ingested:
     grids = read_grids(src.path, encoding=src.encoding, sheet=src.sheet)
     chosen = _choose_sheets(grids, src)
     several = len(chosen) > 1
-    frames, skipped = [], 0
+    frames, skipped, mapping = [], 0, {}
     for grid, header in chosen:
         label = f"{src.path}#{grid.sheet}" if several else str(src.path)
         _refuse_duplicate_headers(src, grid, header)
@@ -80,6 +82,8 @@ def _ingest(src: SourceFile) -> Ingested:
         if form is not None:
             skipped += rows.filter(form).height
             rows = rows.filter(~form)
+        rows, header = join_record_lines(rows, header, lambda texts, h=header: remapped(h, texts, src))
+        mapping.update(header.mapping)
         records = canonical_records(rows, header, src.source, label)
         if src.source == "vaccination":
             records = dose_rows(records, [F.SOURCE_FILE, F.SOURCE_ROW])
@@ -88,18 +92,25 @@ def _ingest(src: SourceFile) -> Ingested:
     records = parse_values(records)
     first_grid, first_header = chosen[0]
     header_row = int(first_grid.cells[SHEET_ROW][first_header.first])
-    mapping: dict[str, str] = {}
-    for _, header in chosen:
-        mapping.update(header.mapping)
     sheets = ", ".join(g.sheet for g, _ in chosen if g.sheet) or None
     return Ingested(src, records, header_row, mapping, first_grid.encoding, sheets, skipped)
 
 
-def _choose_sheets(grids: list[Grid], src: SourceFile) -> list[tuple[Grid, Header]]:
-    """The sheets to read with their headers; InputFileError naming what is missing if none fits."""
+def _reading(src: SourceFile) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, str] | None]:
+    """(fields wanted, fields required, header overrides) for reading a source's headers."""
     wanted = source_fields(src.source) + GENDERED_FIELDS
     required = F.REQUIRED_COLUMNS.get(src.source, (F.FULL_NAME,))
-    overrides = src.header_overrides or None
+    return wanted, required, src.header_overrides or None
+
+
+def remapped(header: Header, texts: list[str | None], src: SourceFile) -> Header:
+    """The header with new column texts (the lines of multi-line cells), mapped afresh."""
+    return header_of(header.first, header.last, texts, *_reading(src))
+
+
+def _choose_sheets(grids: list[Grid], src: SourceFile) -> list[tuple[Grid, Header]]:
+    """The sheets to read with their headers; InputFileError naming what is missing if none fits."""
+    wanted, required, overrides = _reading(src)
     candidates = [g for g in grids if not g.hidden] if src.sheet is None and len(grids) > 1 else grids
     fits, misfits = [], []
     for grid in candidates or grids:
@@ -156,7 +167,10 @@ def _refuse_duplicate_headers(src: SourceFile, grid: Grid, header: Header) -> No
         if field not in F.PERSON_FIELDS:
             continue
         quality = header_candidate(text)
-        rivals = [j for j, t in enumerate(header.texts) if t and t != text and header_candidate(t) == quality]
+        if GROUP_SEPARATOR not in text:
+            continue
+        rivals = [j for j, t in enumerate(header.texts)
+                  if t and t != text and GROUP_SEPARATOR in t and header_candidate(t) == quality]
         if rivals and quality is not None:
             mine = header.texts.index(text)
             leaf = split_group(text)[1]

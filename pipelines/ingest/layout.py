@@ -121,7 +121,7 @@ def find_header(cells: pl.DataFrame, merges: Sequence[Merge], wanted: Sequence[s
         filled = sum(1 for t in row if t)
         if not filled:
             continue
-        here = _header(i, i, row, wanted, required, overrides)
+        here = header_of(i, i, row, wanted, required, overrides)
         candidates = [here]
         for last in range(i + 1, min(i + HEADER_DEPTH, n)):
             if sheet_rows[last] != sheet_rows[last - 1] + 1:
@@ -218,7 +218,8 @@ def _score(mapping: dict[str, str], required: Sequence[str]) -> int:
     return len(found) + (10 if all(f in found for f in required) else 0)
 
 
-def _header(first: int, last: int, texts: list[str | None], wanted, required, overrides) -> Header:
+def header_of(first: int, last: int, texts: list[str | None], wanted, required, overrides) -> Header:
+    """A header of these column texts, mapped (``overrides`` applied) and scored."""
     texts, mapping = _mapped(texts, wanted, overrides)
     return Header(first, last, tuple(texts), mapping, _score(mapping, required))
 

@@ -124,7 +124,6 @@ def test_common_variants(header, field):
 @pytest.mark.parametrize("header", [
     "Họ tên mẹ",                  # the mother, not the child
     "Họ và tên cha",
-    "Họ tên chủ hộ",              # the household head, not this resident
     "Họ và tên người yêu cầu",    # who asked for the civil-status record
     "Họ và tên đệm",              # half a split name
     "Ngày sinh của mẹ",
@@ -136,6 +135,17 @@ def test_common_variants(header, field):
 ])
 def test_not_full_name_or_person_fields(header):
     assert map_headers([header], F.PERSON_FIELDS) == {}
+
+
+def test_the_head_of_household_names_the_row_only_in_a_list_of_households():
+    # a resident's row with its head's name beside it: the resident's own name column wins
+    assert map_headers(["Họ tên chủ hộ", "Họ và tên", "Ngày sinh"], F.PERSON_FIELDS) == {
+        "Họ và tên": "full_name", "Ngày sinh": "birth_date"}
+    assert map_headers(["Họ và tên người tham gia", "Họ tên chủ hộ"], F.PERSON_FIELDS) == {
+        "Họ và tên người tham gia": "full_name"}
+    # a list of households (one name column, the head's): that is the row's person
+    assert map_headers(["STT", "Tên chủ hộ (cá nhân)", "Số định danh cá nhân"], F.PERSON_FIELDS) == {
+        "Tên chủ hộ (cá nhân)": "full_name", "Số định danh cá nhân": "person_id"}
 
 
 def test_mother_column_goes_to_guardian_even_with_a_note():
