@@ -22,6 +22,7 @@ from contracts.headers import (
     header_key,
     map_headers,
     names_vaccine,
+    register_event,
     shares_its_cell,
     split_group,
     vaccine_and_dose,
@@ -44,8 +45,10 @@ from contracts.values import (
 )
 
 __all__ = [
-    "CHECK_MESSAGES", "ConfigError", "DoisoatError", "GENDERED_FIELDS", "GROUP_SEPARATOR", "HEADER_SYNONYMS", "InputFileError",
-    "clean_name", "closest_headers", "date_from_gender_columns", "gender_from_ticks", "gendered_column",
-    "group_role", "header_candidate", "header_key", "names_vaccine", "shares_its_cell", "split_group", "vaccine_and_dose", "id_birth_year", "id_is_female", "fields", "id_province", "looks_like_ticks", "map_headers", "parse_amount", "parse_commune_code", "parse_date",
-    "parse_gender", "parse_id", "soft_findings", "SourceUnavailable", "source_schema", "split_valid",
+    "CHECK_MESSAGES", "clean_name", "closest_headers", "ConfigError", "date_from_gender_columns",
+    "DoisoatError", "fields", "gender_from_ticks", "gendered_column", "GENDERED_FIELDS", "group_role",
+    "GROUP_SEPARATOR", "header_candidate", "header_key", "HEADER_SYNONYMS", "id_birth_year", "id_is_female",
+    "id_province", "InputFileError", "looks_like_ticks", "map_headers", "names_vaccine", "parse_amount",
+    "parse_commune_code", "parse_date", "parse_gender", "parse_id", "register_event", "shares_its_cell",
+    "soft_findings", "source_schema", "SourceUnavailable", "split_group", "split_valid", "vaccine_and_dose",
 ]

@@ -143,7 +143,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
 # Headers that name the field only when nothing better does: a list of households whose one name
 # column is the head's ("Tên chủ hộ (cá nhân)"). Ranked after every synonym above (quality 3).
 FALLBACK_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "full_name": ("Tên chủ hộ", "Họ tên chủ hộ", "Họ và tên chủ hộ", "Tên chủ hộ (cá nhân)", "Chủ hộ"),
+    "full_name": ("Tên chủ hộ", "Họ tên chủ hộ", "Họ và tên chủ hộ", "Tên chủ hộ (cá nhân)"),
 }
 
 # A header that starts with a synonym and goes on with one of these words names someone else
@@ -333,6 +333,7 @@ _CODE = re.compile(r"^(" + "|".join(VACCINE_CODES) + r")([0-9]{0,2})$")
 _DOSE = re.compile(r"^(?:mũi|mui|lần|lan|liều|lieu|m|l)?\s*(?:thứ\s*)?([0-9]{1,2})$")
 _TRAILING_DOSE = re.compile(r"^(.*?\D)\s*([0-9]{1,2})$")
 _COMBINED = re.compile(r"[56] trong 1$")
+_WHEN = re.compile(r"^ngày(?: tiêm(?: chủng)?)?$|giờ")  # "Ngày", "≤ 24 giờ", "Sau 24 giờ": when it was given
 
 
 def names_vaccine(text: str) -> bool:
@@ -347,20 +348,38 @@ def names_vaccine(text: str) -> bool:
 
 def vaccine_and_dose(header: str) -> tuple[str, str | None] | None:
     """(vaccine, dose) a register's column holds, or None: "DPT-VGB-Hib › 2" → ("DPT-VGB-Hib", "2");
-    "Sởi › Mũi 1" → ("Sởi", "1"); "BCG" → ("BCG", None); "OPV1" → ("OPV", "1"); "Ngày tiêm" → None."""
+    "Sởi › Mũi 1" → ("Sởi", "1"); "BCG › Ngày" and "Viêm gan B sơ sinh › ≤ 24 giờ" → (vaccine, None);
+    "OPV1" → ("OPV", "1"); "BCG › Sẹo" (the scar), "Số mũi UV mẹ đã tiêm" (a count), "Ngày tiêm" → None."""
     groups, leaf = split_group(header)
-    dose = _DOSE.match(unicodedata.normalize("NFC", leaf).strip().lower())
+    lower = unicodedata.normalize("NFC", leaf).strip().lower()
+    if lower.startswith("số ") or lower == "số":
+        return None
+    named = [g for g in groups if names_vaccine(g)]
+    dose = _DOSE.match(lower)
     if dose:
-        named = [g for g in groups if names_vaccine(g)]
         return (named[-1], str(int(dose.group(1)))) if named else None
     if not names_vaccine(leaf):
-        return None
+        return (named[-1], None) if named and _WHEN.search(lower) else None
     text = leaf.strip()
     if not _COMBINED.search(text.lower()):
         trailing = _TRAILING_DOSE.match(text)
         if trailing:
             return trailing.group(1).strip(" -–"), str(int(trailing.group(2)))
     return text, None
+
+
+# A civil-status book holds one kind of event, named in its title ("SỔ ĐĂNG KÝ KHAI TỬ"), not in a
+# column: folded title words → the event type as the justice officer writes it.
+REGISTER_EVENTS: dict[str, str] = {"khaitu": "Khai tử", "khaisinh": "Khai sinh", "kethon": "Kết hôn",
+                                   "nhanchamecon": "Nhận cha, mẹ, con", "giamho": "Giám hộ"}
+
+
+def register_event(title: str) -> str | None:
+    """The event type a register's title names ("SỔ ĐĂNG KÝ KHAI TỬ" → "Khai tử"), else None."""
+    key = header_key(title)
+    if "sodangky" not in key and "sodangki" not in key:
+        return None
+    return next((event for word, event in REGISTER_EVENTS.items() if word in key), None)
 
 
 _PART_SEPARATOR = re.compile(r"[,;]")

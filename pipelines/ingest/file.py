@@ -14,7 +14,16 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from contracts import GENDERED_FIELDS, GROUP_SEPARATOR, InputFileError, closest_headers, header_candidate, header_key, split_group
+from contracts import (
+    GENDERED_FIELDS,
+    GROUP_SEPARATOR,
+    InputFileError,
+    closest_headers,
+    header_candidate,
+    header_key,
+    register_event,
+    split_group,
+)
 from contracts import fields as F
 from pipelines.ingest.canonical import canonical_records, parse_values, source_fields
 from pipelines.ingest.formats import SHEET_ROW, Grid, read_grids
@@ -46,7 +55,7 @@ class Ingested:
     mapping: dict[str, str]
     encoding: str | None
     sheet: str | None
-    layout_rows: int = 0  # rows of the form, not people: numbers, section titles, subtotals
+    layout_rows: int = 0  # rows of the form, not people: numbers, section titles, subtotals, footer
 
 
 def ingest_file(src: SourceFile) -> Ingested:
@@ -77,7 +86,9 @@ def _ingest(src: SourceFile) -> Ingested:
         _refuse_duplicate_headers(src, grid, header)
         rows = data_rows(grid.cells, header)
         mapped = [f"c{j}" for j, t in enumerate(header.texts) if t and t in header.mapping]
-        rows = drop_footer(rows, mapped)
+        kept = drop_footer(rows, mapped)
+        skipped += rows.height - kept.height  # the footer: totals, signatures
+        rows = kept
         form = layout_rows(rows, header)
         if form is not None:
             skipped += rows.filter(form).height
@@ -87,6 +98,8 @@ def _ingest(src: SourceFile) -> Ingested:
         records = canonical_records(rows, header, src.source, label)
         if src.source == "vaccination":
             records = dose_rows(records, [F.SOURCE_FILE, F.SOURCE_ROW])
+        if src.source == "civil_status":
+            records = _event_from_title(records, grid, header)
         frames.append(records)
     records = pl.concat(frames, how="diagonal_relaxed") if several else frames[0]
     records = parse_values(records)
@@ -94,6 +107,34 @@ def _ingest(src: SourceFile) -> Ingested:
     header_row = int(first_grid.cells[SHEET_ROW][first_header.first])
     sheets = ", ".join(g.sheet for g, _ in chosen if g.sheet) or None
     return Ingested(src, records, header_row, mapping, first_grid.encoding, sheets, skipped)
+
+
+def field_of(header: Header, text: str) -> str:
+    return header.mapping.get(text, "")
+
+
+def _group_row_above(grid: Grid, header: Header, columns: list[int]) -> int | None:
+    """The sheet row right above the header when it holds titles over each of ``columns`` (a group
+    title there or to its left on that row), else None."""
+    if header.first == 0:
+        return None
+    above, own = grid.cells.row(header.first - 1), grid.cells[SHEET_ROW][header.first]
+    if grid.cells[SHEET_ROW][header.first - 1] != own - 1:
+        return None
+    cells = [v is not None and str(v).strip() != "" for v in above[:-1]]
+    if not all(any(cells[: j + 1]) for j in columns) or sum(cells[min(columns):max(columns) + 1]) < 2:
+        return None
+    return own - 1
+
+
+def _event_from_title(records: pl.DataFrame, grid: Grid, header: Header) -> pl.DataFrame:
+    """A civil-status book without an event column: the event its title names ("SỔ ĐĂNG KÝ KHAI TỬ")."""
+    if "event_type" in records.columns and records["event_type"].null_count() < records.height:
+        return records
+    above = grid.cells.head(header.first).drop(SHEET_ROW)
+    title = " ".join(str(v) for row in above.rows() for v in row if v is not None)
+    event = register_event(title) if title else None
+    return records if event is None else records.with_columns(pl.lit(event).alias("event_type"))
 
 
 def _reading(src: SourceFile) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, str] | None]:
@@ -158,9 +199,18 @@ def _refuse_duplicate_headers(src: SourceFile, grid: Grid, header: Header) -> No
     for text in header.mapping:
         key = header_key(text)
         if keys[key] > 1:
-            columns = [column_letter(j) for j, t in enumerate(header.texts) if t and header_key(t) == key]
+            columns = [j for j, t in enumerate(header.texts) if t and header_key(t) == key]
+            letters = " and ".join(column_letter(j) for j in columns)
+            above = _group_row_above(grid, header, columns)
+            if above is not None:
+                raise InputFileError(
+                    f"{where}: the header {text!r} appears in columns {letters}, under group titles in row {above} "
+                    "that name no one this list is about (a list of two people per row, such as a marriage "
+                    "register, is not read); name the column to read in a --mapping file "
+                    f'(e.g. "column {column_letter(columns[0])}" = "{field_of(header, text)}")'
+                )
             raise InputFileError(
-                f"{where}: the header {text!r} appears in columns {' and '.join(columns)}; "
+                f"{where}: the header {text!r} appears in columns {letters}; "
                 "rename or delete one so it is clear which column to read"
             )
     for text, field in header.mapping.items():
