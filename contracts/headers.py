@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
@@ -410,13 +411,18 @@ def map_headers(
     Exact key first, then without notes in brackets, then a conservative prefix match
     ("Họ và tên người được tiêm" → full_name, never "Họ tên mẹ"). Each field takes at most one
     header (best match, then leftmost). ``overrides`` (header → field, headers compared through
-    header_key) win over everything; an override to "" keeps that header unmapped.
+    header_key; a column under a group may be named by its header alone when no other column is so
+    headed) win over everything; an override to "" keeps that header unmapped.
     """
     by_key = {header_key(h): f for h, f in (overrides or {}).items()}
+    leaves = Counter(header_key(split_group(h)[1]) for h in headers) if by_key else Counter()
     mapping: dict[str, str] = {}
     overridden: set[str] = set()
     for header in headers:
         field = by_key.get(header_key(header))
+        leaf = header_key(split_group(header)[1])
+        if field is None and leaf != header_key(header) and leaves[leaf] == 1:
+            field = by_key.get(leaf)  # "Họ tên" names "Thông tin người hưởng › Họ tên" when only one is so headed
         if field is None:
             continue
         overridden.add(header)

@@ -156,6 +156,26 @@ def test_a2_1_ytcs_the_vaccination_book_becomes_dose_rows(tmp_path):
     matched(run, {7: "Trần Minh Khôi", 8: "Trần Bảo Ngọc", 9: "Vũ Hà Linh"})
 
 
+def test_bhxh_e_filing_export_of_d02_lt(tmp_path):
+    # the BHXH e-filing template (FileMau-D02LT, sheet "DuLieu", data from row 5): real Excel dates,
+    # a flag for year-only birth dates, IDs stored as numbers (the leading 0 lost)
+    import datetime as dt
+
+    top = ["STT", "Họ tên", "Mã số BHXH", "Tên loại hồ sơ", "LoạiHoSo", "Phương án", "Phương án ID",
+           "Chỉ có năm sinh", "Ngày sinh", "Giới tính", "Số CCCD", "Chức vụ", "Phòng ban", "Nơi làm việc",
+           "Tiền lương", "Phụ cấp lương"]
+    workers = ["Trần Văn Minh", "Phạm Thị Thu", "Lê Quang Vinh"]
+    rows = [["DANH SÁCH LAO ĐỘNG THAM GIA BHXH, BHYT, BHTN, BHTNLĐ, BNN (Mẫu D02-LT)"], [], [], top]
+    for k, name in enumerate(workers):
+        d, m, y = map(int, BORN[name].split("/"))
+        rows.append([k + 1, name, f"01{k}2345678", "Tăng lao động", "TM", "TM-Tăng mới", 1, 0, dt.datetime(y, m, d),
+                     "Nữ" if "Thị" in name else "Nam", int(ID[name]), "Công nhân", "Sản xuất", "Xưởng 1",
+                     5310000, 0])
+    run = run_form(tmp_path, "social_insurance", "d02lt_ke_khai.xlsx", rows, sheet="DuLieu")
+    assert run.file.ingested.records["person_id"].to_list() == [ID[n] for n in workers]
+    matched(run, {5 + k: name for k, name in enumerate(workers)})
+
+
 def test_tt04_the_birth_register_reads_the_child_and_takes_the_mother_as_guardian(tmp_path):
     # Sổ đăng ký khai sinh (Thông tư 04/2020/TT-BTP): the child's columns, then "Mẹ" and "Cha" groups
     # that repeat "Họ, chữ đệm, tên", "Năm sinh", "Nơi cư trú"

@@ -509,3 +509,12 @@ def test_a_header_naming_several_things_gives_its_field_the_first_part_of_the_ce
     assert pick(ing.records, "gender", "extra:Nam, nữ, dân tộc, tôn giáo") == [
         ("M", "Nam, Kinh, Không"), ("F", "Nữ; Tày; Phật giáo")]
     assert ing.records["problem_gender"].to_list() == [None, None]
+
+
+def test_a_mapping_may_name_a_grouped_column_by_its_header_alone(tmp_path):
+    rows = [["Thông tin người hưởng", None, None], ["Họ tên bà", "Năm sinh", "Thôn"], ["Lê Thị An", "1940", "Thôn 1"]]
+    path = write_csv(tmp_path / "ds.csv", rows)
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[sources."ds.csv"]\n"Họ tên bà" = "full_name"\n', encoding="utf-8")
+    (src,) = configure_sources([SourceFile("social_protection", path)], mapping=mapping)
+    assert pick(ingest_file(src).records, "full_name", "birth_date") == [("Lê Thị An", dt.date(1940, 1, 1))]
