@@ -67,6 +67,7 @@ def read_text(path: Path, encoding: str | None) -> Grid:
             schema={f"c{j}": pl.String for j in range(widest)},  # rows may be ragged: room for the widest
             separator=delimiter,
             truncate_ragged_lines=True,
+            missing_columns="insert",  # polars 2: the schema's spare room is not an error
             quote_char='"',
         )
     except pl.exceptions.PolarsError:
