@@ -1,0 +1,104 @@
+"""The whole ``doisoat run`` end to end, every output written: wall time, stage times, peak memory.
+
+    .venv/bin/python bench/whole_run.py --residents 100000 1000000 [--runs 1]
+
+Each size runs the real command (``python -m pipelines.cli run``: Prefect flow, DuckDB, correction
+lists, report) in a child process on a commune generated once into bench/out/data/ (not timed),
+with a fresh database and output folder. Wall time is measured around the child; the stage times
+and the process's peak memory are the ones the run summary prints ("Stages: ingest 4.5 s, …
+· peak memory 2,168 MB"); "startup" is wall minus the stages (interpreter, imports, Prefect's
+temporary server). Growth from the smallest to each larger size is reported against the size
+ratio. Writes bench/out/whole_run_r<sizes>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import _common as C
+import polars as pl
+
+from sample_data.generate import SECTORS
+
+STAGES = re.compile(r"^Stages:\s+(?P<stages>.*) · peak memory (?P<peak>[0-9,.]+) MB", re.MULTILINE)
+
+
+def run_once(data: Path) -> dict:
+    """One ``doisoat run`` over a generated commune; its wall time, stage times and peak memory."""
+    work = Path(tempfile.mkdtemp(prefix="doisoat_whole_"))
+    command = [sys.executable, "-m", "pipelines.cli", "run", "--residency", str(data / "residency.csv"),
+               *[arg for s in SECTORS for arg in ("--sector", f"{s}={data / f'{s}.csv'}")],
+               "--period", "2026-10", "--db", str(work / "doisoat.duckdb"), "--out", str(work / "out")]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"doisoat run failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    found = STAGES.search(done.stdout)
+    if not found:
+        raise SystemExit("no 'Stages:' line in the run summary")
+    stages = {name: float(took) for name, took in
+              (re.match(r"(.+?) ([0-9.]+) s$", part.strip()).groups() for part in found["stages"].split(","))}
+    outputs = sum(1 for _ in (work / "out").rglob("*") if _.is_file())
+    db_mb = (work / "doisoat.duckdb").stat().st_size / 1e6
+    shutil.rmtree(work, ignore_errors=True)
+    return {"wall_s": wall, "stages_s": stages, "startup_s": wall - sum(stages.values()),
+            "peak_rss_mb": float(found["peak"].replace(",", "")), "output_files": outputs, "db_mb": db_mb}
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run of median wall time, with min and max wall beside it."""
+    ordered = sorted(runs, key=lambda r: r["wall_s"])
+    chosen = dict(ordered[len(ordered) // 2])
+    chosen.update(wall_min_s=ordered[0]["wall_s"], wall_max_s=ordered[-1]["wall_s"], runs=len(runs))
+    return chosen
+
+
+def table(size: int, rows: int, run: dict) -> str:
+    lines = [f"## doisoat run — {size:,} residents, {rows:,} sector rows "
+             f"(median of {run['runs']}, wall {run['wall_min_s']:.1f}–{run['wall_max_s']:.1f} s)", "",
+             "| stage | wall s |", "| --- | ---: |"]
+    lines += [f"| {name} | {took:.1f} |" for name, took in run["stages_s"].items()]
+    lines += [f"| startup (interpreter, imports, Prefect) | {run['startup_s']:.1f} |",
+              f"| **whole run** | **{run['wall_s']:.1f}** |", "",
+              f"peak memory {run['peak_rss_mb']:,.0f} MB · {run['output_files']} output files · "
+              f"database {run['db_mb']:,.0f} MB", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--residents", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--seed", type=int, default=C.DEFAULT_SEED)
+    parser.add_argument("--runs", type=int, default=1, help="runs per size (the median is reported)")
+    args = parser.parse_args()
+    results = {}
+    for size in sorted(args.residents):
+        data = C.dataset(size, args.seed)
+        rows = sum(pl.scan_csv(data / f"{s}.csv", infer_schema=False).select(pl.len()).collect().item()
+                   for s in SECTORS)
+        run = median_run([run_once(data) for _ in range(args.runs)])
+        run["sector_rows"] = rows
+        results[size] = run
+        print(table(size, rows, run), flush=True)
+    sizes = sorted(results)
+    if len(sizes) > 1:
+        print("| from | to | size × | time × | memory × |\n| ---: | ---: | ---: | ---: | ---: |")
+        for size in sizes[1:]:
+            a, b = results[sizes[0]], results[size]
+            print(f"| {sizes[0]:,} | {size:,} | {size / sizes[0]:.0f} | {b['wall_s'] / a['wall_s']:.2f} | "
+                  f"{b['peak_rss_mb'] / a['peak_rss_mb']:.2f} |")
+    out = C.write_json(f"whole_run_r{'_r'.join(map(str, sizes))}.json",
+                       {"machine": C.machine(), "results": {str(k): v for k, v in results.items()}})
+    print(f"→ {out}")
+
+
+if __name__ == "__main__":
+    main()
