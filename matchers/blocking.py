@@ -45,39 +45,56 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
 )
 
 
-def blocking_keys(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add the ``bk_*`` key columns to a side: names by ``spelling_key`` (diacritic-free, Telex
-    and VNI keys undone), also without spaces; date parts; ID parts."""
-    name = spelling_key(F.FULL_NAME)
-    frame = frame.with_columns(name.alias("bk_name"))
+# Keys read from the name alone, computed once per distinct name (names repeat a lot).
+NAME_KEYS = ("bk_name", "bk_compact", "bk_given", "bk_surname", "bk_given_initial", "bk_surname_given",
+             "bk_name_ends")
+
+
+def _name_keys(names: pl.DataFrame) -> pl.DataFrame:
+    """``full_name`` → the ``NAME_KEYS``, one row per row of ``names``."""
+    frame = names.with_columns(spelling_key(F.FULL_NAME).alias("bk_name"))
     # The name with its spaces dropped: words run together or split still block together.
     frame = frame.with_columns(pl.col("bk_name").str.replace_all(" ", "").alias("bk_compact"))
+    return frame.with_columns(
+        given_name("bk_name").alias("bk_given"),
+        surname("bk_name").alias("bk_surname"),
+        given_name("bk_name").str.slice(0, 1).alias("bk_given_initial"),
+        pl.concat_str(surname("bk_name"), given_name("bk_name"), separator=" ").alias("bk_surname_given"),
+        # Two letters at each end of the spaceless name: a typo or a fused / dropped word inside
+        # the name and a wrong given-name letter no other key survives still meet on the date.
+        pl.concat_str(pl.col("bk_compact").str.slice(0, 2), pl.col("bk_compact").str.slice(-2, 2))
+        .alias("bk_name_ends"),
+    )
+
+
+def blocking_keys(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add the ``bk_*`` key columns to a side: names by ``spelling_key`` (diacritic-free, Telex
+    and VNI keys undone), also without spaces; date parts; ID parts. The name keys are computed
+    once per distinct name and joined back."""
+    names = _name_keys(frame.select(pl.col(F.FULL_NAME).unique()))
+    frame = frame.join(names, on=F.FULL_NAME, how="left", nulls_equal=True, maintain_order="left")
     date = pl.col(F.BIRTH_DATE)
     precision = pl.col(F.BIRTH_DATE_PRECISION) if F.BIRTH_DATE_PRECISION in frame.columns else pl.lit("day")
     day_precise = date.is_not_null() & (precision.fill_null("day") == "day")
     pid = pl.col(F.PERSON_ID)
-    return frame.with_columns(
+    frame = frame.with_columns(
         pid.alias("bk_person_id"),
         pl.col(F.OLD_ID).alias("bk_old_id"),
         pid.str.slice(6, 6).alias("bk_id_tail"),
         date.dt.year().alias("bk_year"),
         pl.when(day_precise).then(date.dt.month().cast(pl.Int32) * 100 + date.dt.day()).alias("bk_month_day"),
         pl.when(day_precise).then(date).alias("bk_date"),
-        given_name("bk_name").alias("bk_given"),
-        surname("bk_name").alias("bk_surname"),
-        given_name("bk_name").str.slice(0, 1).alias("bk_given_initial"),
-        pl.concat_str(surname("bk_name"), given_name("bk_name"), separator=" ").alias("bk_surname_given"),
         pl.when(date.is_null()).then(pl.lit(1, pl.Int8)).alias("bk_no_date"),
         # Only for rows dated to the year or month, or on 1 January (the usual stand-in for an
         # unknown day): a dropped middle name with an exact date is caught by "given name + birth
         # date", and the year alone makes huge blocks at scale.
         pl.when(date.is_not_null() & (~day_precise | ((date.dt.month() == 1) & (date.dt.day() == 1))))
         .then(date.dt.year()).alias("bk_coarse_year"),
-        # Two letters at each end of the spaceless name: a typo or a fused / dropped word inside
-        # the name and a wrong given-name letter no other key survives still meet on the date.
-        pl.concat_str(pl.col("bk_compact").str.slice(0, 2), pl.col("bk_compact").str.slice(-2, 2))
-        .alias("bk_name_ends"),
     )
+    order = ("bk_name", "bk_compact", "bk_person_id", "bk_old_id", "bk_id_tail", "bk_year", "bk_month_day",
+             "bk_date", "bk_given", "bk_surname", "bk_given_initial", "bk_surname_given", "bk_no_date",
+             "bk_coarse_year", "bk_name_ends")
+    return frame.select(pl.exclude(order), *order)
 
 
 def key_counts(frame: pl.DataFrame, rule: BlockingRule) -> pl.DataFrame:

@@ -9,6 +9,8 @@ similarity scores come from rapidfuzz's batch functions.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import polars as pl
 import polars.selectors as cs
@@ -62,6 +64,49 @@ _BASE_DTYPES: dict[str, pl.DataType] = {
 
 
 
+# What each helper column is computed from: helper (without the ``cmp_`` prefix) → base fields,
+# read on the helper's own side for a per-side helper (``<name>_l`` / ``<name>_r``) and on both
+# sides for a pair helper. A helper's value depends on these base columns of its row alone.
+_NAME_SIDE_HELPERS = (
+    "name_canonical", "name_folded", "name_accented", "name_spelling", "name_spelling_compact",
+    "surname_folded", "name_misspelt", "name_sorted", "given_folded", "name_gender",
+    *(f"name_drop{i}" for i in range(1, MAX_DROPPED_POSITION + 1)),
+)
+SIDE_HELPER_INPUTS: dict[str, tuple[str, ...]] = {
+    **{h: (FULL_NAME,) for h in _NAME_SIDE_HELPERS},
+    "address_folded": (ADDRESS,),
+    "gender": (GENDER, PERSON_ID, OLD_ID, FULL_NAME),
+    "birth_year": (BIRTH_DATE,),
+    "birth_month": (BIRTH_DATE,),
+    "birth_day": (BIRTH_DATE,),
+    "birth_rank": (BIRTH_DATE_PRECISION,),
+}
+PAIR_HELPER_INPUTS: dict[str, tuple[str, ...]] = {
+    **{h: (FULL_NAME,) for h in ("given_jw", "name_jw", "name_compact_equal", "name_compact_osa", "name_osa")},
+    "address_overlap": (ADDRESS,),
+    "same_commune": (COMMUNE_CODE, COMMUNE_CANDIDATES),
+    "person_id_osa": (PERSON_ID,),
+}
+
+
+def base_inputs(columns: list[str]) -> list[str] | None:
+    """The base columns (``<field>_l`` / ``<field>_r``, sorted) that expressions reading
+    ``columns`` depend on, through the helpers; None when a ``cmp_*`` column is not a known helper."""
+    out: set[str] = set()
+    for column in columns:
+        if not column.startswith(HELPER_PREFIX):
+            out.add(column)
+            continue
+        name = column[len(HELPER_PREFIX):]
+        if name in PAIR_HELPER_INPUTS:
+            out.update(f"{f}_{side}" for f in PAIR_HELPER_INPUTS[name] for side in SIDES)
+        elif name[-2:] in ("_l", "_r") and name[:-2] in SIDE_HELPER_INPUTS:
+            out.update(f"{f}{name[-2:]}" for f in SIDE_HELPER_INPUTS[name[:-2]])
+        else:
+            return None
+    return sorted(out)
+
+
 def helper(name: str, side: str | None = None) -> pl.Expr:
     """The helper column ``cmp_<name>`` (``cmp_<name>_<side>`` for a side)."""
     return pl.col(f"{HELPER_PREFIX}{name}" + (f"_{side}" if side else ""))
@@ -110,6 +155,18 @@ def _name_features(pairs: pl.DataFrame, side: str) -> pl.DataFrame:
     given = _out("given_folded", side)
     return names.with_columns(
         pl.col(given).rank("dense").cast(pl.Int32).sub(1).alias(f"_given_code_{side}")
+    )
+
+
+def _name_gender(pairs: pl.DataFrame, side: str) -> pl.DataFrame:
+    """Per distinct name of one side: only the gender from "Thị"/"Văn" (as `_name_features`)."""
+    key = f"{FULL_NAME}_{side}"
+    canonical = canonical_name(key)
+    return (
+        pairs.select(pl.col(key).unique())
+        .drop_nulls()
+        .with_columns(pl.when(canonical != "").then(canonical).alias("_canonical"))
+        .select(key, gender_from_name("_canonical", is_canonical=True).alias(_out("name_gender", side)))
     )
 
 
@@ -191,15 +248,21 @@ def _given_jw(pairs: pl.DataFrame, names: dict[str, pl.DataFrame]) -> pl.Series:
     ).to_series()
 
 
-def add_comparison_inputs(pairs: pl.DataFrame) -> pl.DataFrame:
+def add_comparison_inputs(pairs: pl.DataFrame, helpers: Collection[str] | None = None) -> pl.DataFrame:
     """Add the ``cmp_*`` helper columns the comparisons read (replacing any already there);
     base columns absent from `pairs` are added as null.
+
+    ``helpers`` (``cmp_*`` names) limits the work to those helpers and what they are computed
+    from (a few others may come along); None computes them all.
 
     Name and address forms are computed once per distinct value of each side and joined back;
     Jaro-Winkler scores (folded given names via one cdist over the distinct given names; folded
     full names via cpdist where the given names score ≥ GIVEN_JW_FLOOR, else null) and the OSA
     distance of differing personal IDs come from rapidfuzz.
     """
+    def wanted(*names: str) -> bool:
+        return helpers is None or any(f"{HELPER_PREFIX}{n}" in helpers for n in names)
+
     pairs = pairs.drop(cs.starts_with(HELPER_PREFIX))
     missing = {
         f"{field}_{side}": dtype
@@ -209,56 +272,74 @@ def add_comparison_inputs(pairs: pl.DataFrame) -> pl.DataFrame:
     }
     if missing:
         pairs = pairs.with_columns(pl.lit(None, dtype).alias(c) for c, dtype in missing.items())
-    names = {side: _name_features(pairs, side) for side in SIDES}
+    name_pair_helpers = ("given_jw", "name_jw", "name_compact_equal", "name_compact_osa", "name_osa")
+    need_names = wanted(*name_pair_helpers, *(f"{h}_{side}" for h in _NAME_SIDE_HELPERS for side in SIDES))
+    need_gender = wanted("gender_l", "gender_r")
+    need_address = wanted("address_overlap", "address_folded_l", "address_folded_r")
+    names = {}
     for side in SIDES:
-        pairs = pairs.join(
-            names[side], on=f"{FULL_NAME}_{side}", how="left", maintain_order="left"
-        ).join(
-            _address_features(pairs, side), on=f"{ADDRESS}_{side}", how="left",
-            maintain_order="left",
-        )
+        if need_names or need_gender:
+            names[side] = _name_features(pairs, side) if need_names else _name_gender(pairs, side)
+            pairs = pairs.join(names[side], on=f"{FULL_NAME}_{side}", how="left", maintain_order="left")
+        if need_address:
+            pairs = pairs.join(_address_features(pairs, side), on=f"{ADDRESS}_{side}", how="left",
+                               maintain_order="left")
+    added = [
+        *([_address_overlap().alias(f"{HELPER_PREFIX}address_overlap")] if need_address else []),
+        *([_same_commune().alias(f"{HELPER_PREFIX}same_commune")] if wanted("same_commune") else []),
+        *([_given_jw(pairs, names).alias(f"{HELPER_PREFIX}given_jw")] if need_names else []),
+        *(e for side in SIDES for e in _side_helpers(side) if wanted(e.meta.output_name()[len(HELPER_PREFIX):])),
+    ]
+    pairs = pairs.with_columns(added)
+    if wanted("person_id_osa"):
+        pid_l, pid_r = pairs[f"{PERSON_ID}_l"], pairs[f"{PERSON_ID}_r"]
+        pairs = pairs.with_columns(_person_id_distance(pid_l, pid_r).alias(f"{HELPER_PREFIX}person_id_osa"))
+    if need_names:
+        pairs = _name_pair_helpers(pairs)
+    return pairs.drop("_address_tokens_l", "_address_tokens_r", "_given_code_l", "_given_code_r", strict=False)
 
+
+def _address_overlap() -> pl.Expr:
+    """Shared address tokens / tokens of the shorter address (null when one has none)."""
     tokens_l, tokens_r = pl.col("_address_tokens_l"), pl.col("_address_tokens_r")
     shorter = pl.min_horizontal(tokens_l.list.len(), tokens_r.list.len())
     shared = tokens_l.list.set_intersection(tokens_r).list.len()
-    per_side = []
-    for side in SIDES:
-        date = pl.col(f"{BIRTH_DATE}_{side}")
-        per_side += [
-            pl.coalesce(
-                pl.col(f"{GENDER}_{side}"),
-                id_gender(f"{PERSON_ID}_{side}"),
-                id_gender(f"{OLD_ID}_{side}"),
-                pl.col(_out("name_gender", side)),
-            ).alias(_out("gender", side)),
-            date.dt.year().cast(pl.Int16).alias(_out("birth_year", side)),
-            date.dt.month().cast(pl.Int8).alias(_out("birth_month", side)),
-            date.dt.day().cast(pl.Int8).alias(_out("birth_day", side)),
-            pl.col(f"{BIRTH_DATE_PRECISION}_{side}")
-            .replace_strict(PRECISION_RANK, default=0, return_dtype=pl.Int8)
-            .fill_null(0)
-            .alias(_out("birth_rank", side)),
-        ]
+    return pl.when(shorter > 0).then(shared / shorter).cast(pl.Float32)
+
+
+def _same_commune() -> pl.Expr:
+    """Both sides name a 2025 commune: equal, or the right one among the left's candidates."""
     unit_l, unit_r = pl.col(f"{COMMUNE_CODE}_l"), pl.col(f"{COMMUNE_CODE}_r")
     among = pl.col(f"{COMMUNE_CANDIDATES}_l").str.split(";").list.contains(unit_r).fill_null(False)
-    pairs = pairs.with_columns(
-        pl.when(shorter > 0)
-        .then(shared / shorter)
-        .cast(pl.Float32)
-        .alias(f"{HELPER_PREFIX}address_overlap"),
-        pl.when(unit_l.is_not_null() & unit_r.is_not_null())
-        .then((unit_l == unit_r) | among)
-        .alias(f"{HELPER_PREFIX}same_commune"),
-        _given_jw(pairs, names).alias(f"{HELPER_PREFIX}given_jw"),
-        *per_side,
-    )
+    return pl.when(unit_l.is_not_null() & unit_r.is_not_null()).then((unit_l == unit_r) | among)
 
+
+def _side_helpers(side: str) -> list[pl.Expr]:
+    """Gender (given, else from an ID, else from the name) and birth-date parts of one side."""
+    date = pl.col(f"{BIRTH_DATE}_{side}")
+    return [
+        pl.coalesce(
+            pl.col(f"{GENDER}_{side}"),
+            id_gender(f"{PERSON_ID}_{side}"),
+            id_gender(f"{OLD_ID}_{side}"),
+            pl.col(_out("name_gender", side)),
+        ).alias(_out("gender", side)),
+        date.dt.year().cast(pl.Int16).alias(_out("birth_year", side)),
+        date.dt.month().cast(pl.Int8).alias(_out("birth_month", side)),
+        date.dt.day().cast(pl.Int8).alias(_out("birth_day", side)),
+        pl.col(f"{BIRTH_DATE_PRECISION}_{side}")
+        .replace_strict(PRECISION_RANK, default=0, return_dtype=pl.Int8)
+        .fill_null(0)
+        .alias(_out("birth_rank", side)),
+    ]
+
+
+def _name_pair_helpers(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Name scores of each pair (the name features and ``cmp_given_jw`` already joined)."""
     folded_l, folded_r = pairs[_out("name_folded", "l")], pairs[_out("name_folded", "r")]
     # the spelling keys without spaces: fused or split words and a slip in the same name
     compact_l, compact_r = pairs[_out("name_spelling_compact", "l")], pairs[_out("name_spelling_compact", "r")]
-    pid_l, pid_r = pairs[f"{PERSON_ID}_l"], pairs[f"{PERSON_ID}_r"]
     return pairs.with_columns(
-        _person_id_distance(pid_l, pid_r).alias(f"{HELPER_PREFIX}person_id_osa"),
         _cpdist(
             folded_l,
             folded_r,
@@ -278,5 +359,4 @@ def add_comparison_inputs(pairs: pl.DataFrame) -> pl.DataFrame:
             folded_l, folded_r, OSA.distance, pl.Int32(),
             where=(folded_l != folded_r) & _lengths_within_one(folded_l, folded_r),
         ).alias(f"{HELPER_PREFIX}name_osa"),
-    ).drop("_address_tokens_l", "_address_tokens_r", "_given_code_l", "_given_code_r")
-
+    )

@@ -24,6 +24,7 @@ from matchers.comparison_inputs import (
     HELPER_PREFIX,
     MAX_DROPPED_POSITION,
     add_comparison_inputs,
+    base_inputs,
     helper,
 )
 
@@ -252,22 +253,59 @@ def default_comparisons() -> tuple[Comparison, ...]:
     )
 
 
+# Evaluate a comparison on the distinct values of the base columns it reads when there are at
+# most this share of the pairs' rows (the gammas then joined back); else on the rows themselves.
+DEDUPE_SHARE = 0.7
+
+
 def compare(
-    pairs: pl.DataFrame, comparisons: Sequence[Comparison] | None = None
+    pairs: pl.DataFrame, comparisons: Sequence[Comparison] | None = None, *, dedupe: bool = True
 ) -> pl.DataFrame:
     """Add one Int8 ``gamma_<name>`` column per comparison (default: `default_comparisons`).
 
     Helper columns are computed first when absent (and then dropped again); pass a frame from
-    `add_comparison_inputs` to keep them.
+    `add_comparison_inputs` to keep them. When they are absent, each comparison is evaluated
+    on the distinct values of the base columns it depends on (`base_inputs`) and its gamma
+    joined back: a gamma is a function of its pair's row alone, so the result is the same.
+    ``dedupe=False`` skips looking for repeated values (pairs known to rarely repeat them).
     """
     comparisons = default_comparisons() if comparisons is None else tuple(comparisons)
-    added = not any(c.startswith(HELPER_PREFIX) for c in pairs.columns)
-    frame = add_comparison_inputs(pairs) if added else pairs
-    frame = frame.with_columns(c.gamma() for c in comparisons)
-    if added:
-        keep = set(pairs.columns) | {c.output_name for c in comparisons}
-        frame = frame.select([c for c in frame.columns if c in keep])
-    return frame
+    if any(c.startswith(HELPER_PREFIX) for c in pairs.columns):
+        return pairs.with_columns(c.gamma() for c in comparisons)
+    groups: dict[tuple[str, ...], list[Comparison]] = {}
+    for c in comparisons:
+        inputs = base_inputs(_roots([c]))
+        if inputs is None or not (keys := tuple(k for k in inputs if k in pairs.columns)):
+            return _compare_rows(pairs, comparisons)
+        groups.setdefault(keys, []).append(c)
+    gammas: dict[str, pl.Series] = {}
+    by_rows: list[Comparison] = []
+    for keys, members in groups.items():
+        inputs = pairs.select(keys)
+        distinct = inputs.unique() if dedupe else inputs
+        if not dedupe or distinct.height > DEDUPE_SHARE * inputs.height:
+            by_rows += members
+            continue
+        scored = add_comparison_inputs(distinct, _roots(members)).select(*keys, *(c.gamma() for c in members))
+        joined = inputs.join(scored, on=keys, how="left", nulls_equal=True, maintain_order="left")
+        gammas.update(joined.select(c.output_name for c in members).to_dict())
+    if by_rows:  # one pass for all the others, so that they share their helpers
+        keys = sorted({k for c in by_rows for k in base_inputs(_roots([c])) if k in pairs.columns})
+        gammas.update(add_comparison_inputs(pairs.select(keys), _roots(by_rows))
+                      .select(c.gamma() for c in by_rows).to_dict())
+    return pairs.with_columns(gammas[c.output_name] for c in comparisons)
+
+
+def _roots(comparisons: Sequence[Comparison]) -> set[str]:
+    """The columns the levels of `comparisons` read."""
+    return {r for c in comparisons for level in c.levels for r in level.condition.meta.root_names()}
+
+
+def _compare_rows(pairs: pl.DataFrame, comparisons: tuple[Comparison, ...]) -> pl.DataFrame:
+    """`compare` row by row: helpers on `pairs` itself, the gammas added, the helpers dropped."""
+    frame = add_comparison_inputs(pairs).with_columns(c.gamma() for c in comparisons)
+    keep = set(pairs.columns) | {c.output_name for c in comparisons}
+    return frame.select([c for c in frame.columns if c in keep])
 
 
 def explain(pairs: pl.DataFrame, comparisons: Sequence[Comparison] | None = None) -> pl.DataFrame:

@@ -154,8 +154,8 @@ def _neutralise_foreign_ids(pairs: pl.DataFrame, comparisons: dict[str, Comparis
 
 
 def _compare(index: pl.DataFrame, records: pl.DataFrame, residents: pl.DataFrame,
-             comparisons: tuple[Comparison, ...]) -> pl.DataFrame:
-    pairs = compare(_pairs_frame(index, records, residents), comparisons)  # cmp_* helpers dropped
+             comparisons: tuple[Comparison, ...], dedupe: bool = True) -> pl.DataFrame:
+    pairs = compare(_pairs_frame(index, records, residents), comparisons, dedupe=dedupe)  # cmp_* helpers dropped
     return _neutralise_foreign_ids(pairs, {c.name: c for c in comparisons})
 
 
@@ -241,7 +241,9 @@ def _train(rec: pl.DataFrame, prepared: PreparedResidents, pairs: pl.DataFrame, 
            other_rules: tuple[BlockingRule, ...]) -> FellegiSunter:
     """Fellegi–Sunter parameters for this sector: u, m (two EM sessions) and the random-pair prior."""
     res, counts = prepared.frame, prepared.key_counts
-    random_pairs = _compare(_random_pairs(rec, res, settings.u_sample, settings.seed), rec, res, comparisons)
+    # random pairs seldom share a name, a date or an ID: compared row by row
+    random_pairs = _compare(_random_pairs(rec, res, settings.u_sample, settings.seed), rec, res, comparisons,
+                            dedupe=False)
     u = level_frequencies(random_pairs, comparisons)
     id_c = next(c for c in comparisons if c.name == "id")
     for tag in ("id_equal", "old_id_equal"):

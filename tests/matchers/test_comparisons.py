@@ -401,6 +401,31 @@ def test_batch_equals_row_by_row():
     assert batch.equals(single)
 
 
+def test_every_helper_says_what_it_is_computed_from():
+    """compare() evaluates a comparison on the distinct values of the base columns its helpers
+    are computed from: every helper must be known to base_inputs."""
+    from matchers.comparison_inputs import base_inputs
+
+    helpers = [c for c in add_comparison_inputs(pairs_frame([])).columns if c.startswith(HELPER_PREFIX)]
+    assert all(base_inputs([h]) for h in helpers), [h for h in helpers if not base_inputs([h])]
+    assert base_inputs(["cmp_given_jw", "cmp_gender_l"]) == sorted(
+        ["full_name_l", "full_name_r", "gender_l", "person_id_l", "old_id_l"])
+    assert base_inputs(["cmp_unknown"]) is None
+
+
+def test_deduplicated_compare_equals_row_by_row():
+    """Repeated values scored once and joined back give each row the gammas it gets alone."""
+    rows = [({"full_name": l}, {"full_name": r}) for l, r, _ in NAME_CASES] + [
+        (left, right) for left, right, _ in ID_CASES
+    ]
+    frame = pairs_frame(rows * 3 + [(rows[0][1], rows[0][0])]).with_row_index("pair")
+    deduped = compare(frame)
+    assert deduped.columns == frame.columns + [c.output_name for c in default_comparisons()]
+    assert deduped.equals(compare(frame, dedupe=False))
+    helpers = add_comparison_inputs(frame)
+    assert deduped.equals(compare(helpers).select(deduped.columns))
+
+
 def test_large_given_name_lists_fall_back_to_cpdist(monkeypatch):
     import matchers.comparison_inputs as comparisons
 
