@@ -222,18 +222,18 @@ def _person_id_distance(pid_l: pl.Series, pid_r: pl.Series) -> pl.Series:
     ).to_series()
 
 
-def _given_jw(pairs: pl.DataFrame, names: dict[str, pl.DataFrame]) -> pl.Series:
-    """Jaro-Winkler of the folded given names: one cdist over the two sides' distinct given
-    names and a lookup by code per pair (cpdist per pair when that matrix would be large)."""
-    vocab = {
-        side: names[side]
-        .select(f"_given_code_{side}", _out("given_folded", side))
-        .unique()
-        .drop_nulls()
-        .sort(f"_given_code_{side}")[_out("given_folded", side)]
-        .to_list()
-        for side in SIDES
-    }
+def _given_jw(pairs: pl.DataFrame) -> pl.Series:
+    """Jaro-Winkler of the folded given names: one cdist over the distinct given names the two
+    sides' rows hold and a lookup by code per pair (cpdist per pair when that matrix would be
+    large). The ``_given_code_<side>`` columns number the given names (any numbering)."""
+    vocab, position = {}, {}
+    for side in SIDES:
+        code = f"_given_code_{side}"
+        present = pairs.select(code, _out("given_folded", side)).unique().drop_nulls().sort(code)
+        vocab[side] = present[_out("given_folded", side)].to_list()
+        lookup = np.zeros((present[code].max() or 0) + 1, dtype=np.int64)
+        lookup[present[code].to_numpy()] = np.arange(present.height)
+        position[side] = lookup
     jw = JaroWinkler.normalized_similarity
     if len(vocab["l"]) * len(vocab["r"]) > MAX_GIVEN_MATRIX:
         given_l, given_r = pairs[_out("given_folded", "l")], pairs[_out("given_folded", "r")]
@@ -242,13 +242,23 @@ def _given_jw(pairs: pl.DataFrame, names: dict[str, pl.DataFrame]) -> pl.Series:
     if not vocab["l"] or not vocab["r"]:
         return pl.repeat(None, pairs.height, dtype=pl.Float32, eager=True)
     matrix = process.cdist(vocab["l"], vocab["r"], scorer=jw, dtype=np.float32, workers=-1)
-    scores = pl.Series(matrix[code_l.fill_null(0).to_numpy(), code_r.fill_null(0).to_numpy()])
+    rows = position["l"][code_l.fill_null(0).to_numpy()]
+    cols = position["r"][code_r.fill_null(0).to_numpy()]
+    scores = pl.Series(matrix[rows, cols])
     return pl.select(
         pl.when(code_l.is_not_null() & code_r.is_not_null()).then(scores)
     ).to_series()
 
 
-def add_comparison_inputs(pairs: pl.DataFrame, helpers: Collection[str] | None = None) -> pl.DataFrame:
+def name_features(names: pl.Series, side: str) -> pl.DataFrame:
+    """The per-name helpers of one side (``full_name_<side>`` → ``cmp_name_*_<side>`` …) for the
+    distinct values of ``names``: pass them to `add_comparison_inputs` (``names=``) for pairs
+    whose names on that side are among them, instead of computing them again."""
+    return _name_features(names.alias(f"{FULL_NAME}_{side}").to_frame(), side)
+
+
+def add_comparison_inputs(pairs: pl.DataFrame, helpers: Collection[str] | None = None,
+                          names: dict[str, pl.DataFrame] | None = None) -> pl.DataFrame:
     """Add the ``cmp_*`` helper columns the comparisons read (replacing any already there);
     base columns absent from `pairs` are added as null.
 
@@ -260,8 +270,8 @@ def add_comparison_inputs(pairs: pl.DataFrame, helpers: Collection[str] | None =
     full names via cpdist where the given names score ≥ GIVEN_JW_FLOOR, else null) and the OSA
     distance of differing personal IDs come from rapidfuzz.
     """
-    def wanted(*names: str) -> bool:
-        return helpers is None or any(f"{HELPER_PREFIX}{n}" in helpers for n in names)
+    def wanted(*wanted_helpers: str) -> bool:
+        return helpers is None or any(f"{HELPER_PREFIX}{h}" in helpers for h in wanted_helpers)
 
     pairs = pairs.drop(cs.starts_with(HELPER_PREFIX))
     missing = {
@@ -276,18 +286,20 @@ def add_comparison_inputs(pairs: pl.DataFrame, helpers: Collection[str] | None =
     need_names = wanted(*name_pair_helpers, *(f"{h}_{side}" for h in _NAME_SIDE_HELPERS for side in SIDES))
     need_gender = wanted("gender_l", "gender_r")
     need_address = wanted("address_overlap", "address_folded_l", "address_folded_r")
-    names = {}
     for side in SIDES:
         if need_names or need_gender:
-            names[side] = _name_features(pairs, side) if need_names else _name_gender(pairs, side)
-            pairs = pairs.join(names[side], on=f"{FULL_NAME}_{side}", how="left", maintain_order="left")
+            if names is not None and side in names:
+                table = names[side]
+            else:
+                table = _name_features(pairs, side) if need_names else _name_gender(pairs, side)
+            pairs = pairs.join(table, on=f"{FULL_NAME}_{side}", how="left", maintain_order="left")
         if need_address:
             pairs = pairs.join(_address_features(pairs, side), on=f"{ADDRESS}_{side}", how="left",
                                maintain_order="left")
     added = [
         *([_address_overlap().alias(f"{HELPER_PREFIX}address_overlap")] if need_address else []),
         *([_same_commune().alias(f"{HELPER_PREFIX}same_commune")] if wanted("same_commune") else []),
-        *([_given_jw(pairs, names).alias(f"{HELPER_PREFIX}given_jw")] if need_names else []),
+        *([_given_jw(pairs).alias(f"{HELPER_PREFIX}given_jw")] if need_names else []),
         *(e for side in SIDES for e in _side_helpers(side) if wanted(e.meta.output_name()[len(HELPER_PREFIX):])),
     ]
     pairs = pairs.with_columns(added)

@@ -259,7 +259,8 @@ DEDUPE_SHARE = 0.7
 
 
 def compare(
-    pairs: pl.DataFrame, comparisons: Sequence[Comparison] | None = None, *, dedupe: bool = True
+    pairs: pl.DataFrame, comparisons: Sequence[Comparison] | None = None, *, dedupe: bool = True,
+    names: dict[str, pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
     """Add one Int8 ``gamma_<name>`` column per comparison (default: `default_comparisons`).
 
@@ -267,7 +268,8 @@ def compare(
     `add_comparison_inputs` to keep them. When they are absent, each comparison is evaluated
     on the distinct values of the base columns it depends on (`base_inputs`) and its gamma
     joined back: a gamma is a function of its pair's row alone, so the result is the same.
-    ``dedupe=False`` skips looking for repeated values (pairs known to rarely repeat them).
+    ``dedupe=False`` skips looking for repeated values (pairs known to rarely repeat them);
+    ``names`` is passed on to `add_comparison_inputs` (per-name helpers computed beforehand).
     """
     comparisons = default_comparisons() if comparisons is None else tuple(comparisons)
     if any(c.startswith(HELPER_PREFIX) for c in pairs.columns):
@@ -276,7 +278,7 @@ def compare(
     for c in comparisons:
         inputs = base_inputs(_roots([c]))
         if inputs is None or not (keys := tuple(k for k in inputs if k in pairs.columns)):
-            return _compare_rows(pairs, comparisons)
+            return _compare_rows(pairs, comparisons, names)
         groups.setdefault(keys, []).append(c)
     gammas: dict[str, pl.Series] = {}
     by_rows: list[Comparison] = []
@@ -286,12 +288,12 @@ def compare(
         if not dedupe or distinct.height > DEDUPE_SHARE * inputs.height:
             by_rows += members
             continue
-        scored = add_comparison_inputs(distinct, _roots(members)).select(*keys, *(c.gamma() for c in members))
+        scored = add_comparison_inputs(distinct, _roots(members), names).select(*keys, *(c.gamma() for c in members))
         joined = inputs.join(scored, on=keys, how="left", nulls_equal=True, maintain_order="left")
         gammas.update(joined.select(c.output_name for c in members).to_dict())
     if by_rows:  # one pass for all the others, so that they share their helpers
         keys = sorted({k for c in by_rows for k in base_inputs(_roots([c])) if k in pairs.columns})
-        gammas.update(add_comparison_inputs(pairs.select(keys), _roots(by_rows))
+        gammas.update(add_comparison_inputs(pairs.select(keys), _roots(by_rows), names)
                       .select(c.gamma() for c in by_rows).to_dict())
     return pairs.with_columns(gammas[c.output_name] for c in comparisons)
 
@@ -301,9 +303,10 @@ def _roots(comparisons: Sequence[Comparison]) -> set[str]:
     return {r for c in comparisons for level in c.levels for r in level.condition.meta.root_names()}
 
 
-def _compare_rows(pairs: pl.DataFrame, comparisons: tuple[Comparison, ...]) -> pl.DataFrame:
+def _compare_rows(pairs: pl.DataFrame, comparisons: tuple[Comparison, ...],
+                  names: dict[str, pl.DataFrame] | None = None) -> pl.DataFrame:
     """`compare` row by row: helpers on `pairs` itself, the gammas added, the helpers dropped."""
-    frame = add_comparison_inputs(pairs).with_columns(c.gamma() for c in comparisons)
+    frame = add_comparison_inputs(pairs, names=names).with_columns(c.gamma() for c in comparisons)
     keep = set(pairs.columns) | {c.output_name for c in comparisons}
     return frame.select([c for c in frame.columns if c in keep])
 

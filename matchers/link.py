@@ -23,6 +23,7 @@ from matchers.blocking import (
     key_counts,
 )
 from matchers.comparison import GAMMA_MISSING, Comparison
+from matchers.comparison_inputs import name_features
 from matchers.comparison_library import compare, default_comparisons, explain
 from matchers.decide import BEST_SCHEMA, decide
 from matchers.deterministic import deterministic_passes
@@ -88,11 +89,13 @@ def _fields(frame: pl.DataFrame) -> list[pl.Expr]:
 @dataclass(frozen=True)
 class PreparedResidents:
     """Residents with ``resident_key``, blocking keys and name frequencies, plus what every
-    ``link`` call would otherwise recompute: key counts per blocking rule and Σ tf² norms."""
+    ``link`` call would otherwise recompute: key counts per blocking rule, Σ tf² norms and the
+    per-name comparison helpers of the residents' names (``name_features`` of side "r")."""
 
     frame: pl.DataFrame
     key_counts: dict[str, pl.DataFrame]
     tf_norms: dict[str, float]
+    names: pl.DataFrame | None = None
 
 
 def prepare_residents(residents: pl.DataFrame | PreparedResidents,
@@ -110,7 +113,7 @@ def prepare_residents(residents: pl.DataFrame | PreparedResidents,
     )
     counts = {rule.name: key_counts(frame, rule) for rule in rules}
     norms = {key: _tf_norm(frame, key) for key in ("bk_name", "bk_given")}
-    return PreparedResidents(frame, counts, norms)
+    return PreparedResidents(frame, counts, norms, name_features(frame[F.FULL_NAME], "r"))
 
 
 def _prepare_records(records: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:
@@ -154,8 +157,11 @@ def _neutralise_foreign_ids(pairs: pl.DataFrame, comparisons: dict[str, Comparis
 
 
 def _compare(index: pl.DataFrame, records: pl.DataFrame, residents: pl.DataFrame,
-             comparisons: tuple[Comparison, ...], dedupe: bool = True) -> pl.DataFrame:
-    pairs = compare(_pairs_frame(index, records, residents), comparisons, dedupe=dedupe)  # cmp_* helpers dropped
+             comparisons: tuple[Comparison, ...], names: dict[str, pl.DataFrame] | None = None,
+             dedupe: bool = True) -> pl.DataFrame:
+    """Gammas of the ``index`` pairs; ``names``: per side, `name_features` of all its names."""
+    pairs = compare(_pairs_frame(index, records, residents), comparisons, dedupe=dedupe,
+                    names=names)  # cmp_* helpers dropped
     return _neutralise_foreign_ids(pairs, {c.name: c for c in comparisons})
 
 
@@ -222,11 +228,13 @@ def link(records: pl.DataFrame, residents: pl.DataFrame | PreparedResidents,
     other_pairs = candidate_pairs(open_records, res, tuple(other_rules), settings.max_pairs_per_rule, counts)
     index = pl.concat([id_pairs, other_pairs.with_columns(pl.col("rule") + 1)]).group_by(RECORD_KEY, RESIDENT).agg(
         pl.col("rule").min()).sort(RECORD_KEY, RESIDENT)
-    pairs = _compare(index, rec, res, comparisons)
+    names = {"l": name_features(rec[F.FULL_NAME], "l"), "r": prepared.names}
+    names = {side: table for side, table in names.items() if table is not None}
+    pairs = _compare(index, rec, res, comparisons, names)
 
     # 3. Train on a sample of records: u from random pairs; m by EM in two sessions, as Splink
     #    does, so that a comparison's m is never learnt from pairs blocked on it.
-    model = _train(rec, prepared, pairs, settled, comparisons, settings, id_rule, tuple(other_rules))
+    model = _train(rec, prepared, pairs, settled, comparisons, settings, id_rule, tuple(other_rules), names)
     model.term_frequencies = tuple(
         TermFrequency(c.name, c.term_frequency_levels(column), column, prepared.tf_norms[key])
         for c in comparisons for column, key in TF_KEYS.items() if c.term_frequency_levels(column)
@@ -238,12 +246,12 @@ def link(records: pl.DataFrame, residents: pl.DataFrame | PreparedResidents,
 
 def _train(rec: pl.DataFrame, prepared: PreparedResidents, pairs: pl.DataFrame, settled: pl.DataFrame,
            comparisons: tuple[Comparison, ...], settings: LinkSettings, id_rule: BlockingRule,
-           other_rules: tuple[BlockingRule, ...]) -> FellegiSunter:
+           other_rules: tuple[BlockingRule, ...], names: dict[str, pl.DataFrame]) -> FellegiSunter:
     """Fellegi–Sunter parameters for this sector: u, m (two EM sessions) and the random-pair prior."""
     res, counts = prepared.frame, prepared.key_counts
     # random pairs seldom share a name, a date or an ID: compared row by row
     random_pairs = _compare(_random_pairs(rec, res, settings.u_sample, settings.seed), rec, res, comparisons,
-                            dedupe=False)
+                            names, dedupe=False)
     u = level_frequencies(random_pairs, comparisons)
     id_c = next(c for c in comparisons if c.name == "id")
     for tag in ("id_equal", "old_id_equal"):
@@ -252,13 +260,13 @@ def _train(rec: pl.DataFrame, prepared: PreparedResidents, pairs: pl.DataFrame, 
     sample = rec.sample(min(settings.train_sample, rec.height), seed=settings.seed)
     # Session 1, pairs blocked on the personal ID: m of name, birth date, gender and place.
     by_id = _compare(candidate_pairs(sample, res, (id_rule,), settings.max_pairs_per_rule, counts),
-                     sample, res, comparisons)
+                     sample, res, comparisons, names)
     m = _initial_m(by_id.join(settled, on=RECORD_KEY, how="semi"), comparisons)
     if by_id.height:
         m = train_em(by_id, comparisons, u, m, 0.9, max_iterations=settings.em_iterations, fixed_m=("id",)).m
     # Session 2, pairs blocked on names and dates: m of the ID comparison.
     by_name = _compare(candidate_pairs(sample, res, other_rules, settings.max_pairs_per_rule, counts),
-                       sample, res, comparisons)
+                       sample, res, comparisons, names)
     non_id = tuple(c.name for c in comparisons if c.name != "id")
     model = train_em(by_name if by_name.height else by_id, comparisons, u, m,
                      max(settled.height, 1) / max(pairs.height, 1), max_iterations=settings.em_iterations,
