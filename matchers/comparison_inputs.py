@@ -289,7 +289,8 @@ def add_comparison_inputs(pairs: pl.DataFrame, helpers: Collection[str] | None =
     for side in SIDES:
         if need_names or need_gender:
             if names is not None and side in names:
-                table = names[side]
+                table = names[side] if need_names else names[side].select(
+                    f"{FULL_NAME}_{side}", _out("name_gender", side))
             else:
                 table = _name_features(pairs, side) if need_names else _name_gender(pairs, side)
             pairs = pairs.join(table, on=f"{FULL_NAME}_{side}", how="left", maintain_order="left")

@@ -255,7 +255,7 @@ def default_comparisons() -> tuple[Comparison, ...]:
 
 # Evaluate a comparison on the distinct values of the base columns it reads when there are at
 # most this share of the pairs' rows (the gammas then joined back); else on the rows themselves.
-DEDUPE_SHARE = 0.7
+DEDUPE_SHARE = 0.5
 
 
 def compare(
