@@ -253,8 +253,8 @@ def default_comparisons() -> tuple[Comparison, ...]:
     )
 
 
-# Evaluate a comparison on the distinct values of the base columns it reads when there are at
-# most this share of the pairs' rows (the gammas then joined back); else on the rows themselves.
+# Evaluate a comparison on the distinct values of the base columns it reads when there are (about)
+# at most this share of the pairs' rows (the gammas then joined back); else on the rows themselves.
 DEDUPE_SHARE = 0.5
 
 
@@ -283,11 +283,11 @@ def compare(
     gammas: dict[str, pl.Series] = {}
     by_rows: list[Comparison] = []
     for keys, members in groups.items():
-        inputs = pairs.select(keys)
-        distinct = inputs.unique() if dedupe else inputs
-        if not dedupe or distinct.height > DEDUPE_SHARE * inputs.height:
+        if not dedupe or _distinct_estimate(pairs, keys) > DEDUPE_SHARE * pairs.height:
             by_rows += members
             continue
+        inputs = pairs.select(keys)
+        distinct = inputs.unique()
         scored = add_comparison_inputs(distinct, _roots(members), names).select(*keys, *(c.gamma() for c in members))
         joined = inputs.join(scored, on=keys, how="left", nulls_equal=True, maintain_order="left")
         gammas.update(joined.select(c.output_name for c in members).to_dict())
@@ -296,6 +296,12 @@ def compare(
         gammas.update(add_comparison_inputs(pairs.select(keys), _roots(by_rows), names)
                       .select(c.gamma() for c in by_rows).to_dict())
     return pairs.with_columns(gammas[c.output_name] for c in comparisons)
+
+
+def _distinct_estimate(pairs: pl.DataFrame, keys: Sequence[str]) -> int:
+    """About how many distinct rows ``keys`` take in `pairs` (HyperLogLog over row hashes: far
+    cheaper than `unique`; it only chooses how `compare` works, never what it returns)."""
+    return int(pairs.select(pl.struct(keys).hash().approx_n_unique()).item() or 0)
 
 
 def _roots(comparisons: Sequence[Comparison]) -> set[str]:
