@@ -253,8 +253,9 @@ def default_comparisons() -> tuple[Comparison, ...]:
     )
 
 
-# Evaluate a comparison on the distinct values of the base columns it reads when there are (about)
-# at most this share of the pairs' rows (the gammas then joined back); else on the rows themselves.
+# Evaluate a comparison on the distinct values of the base columns it reads when there are (about:
+# a HyperLogLog estimate over the rows' hashes) at most this share of the pairs' rows, the gammas
+# then joined back; else on the rows themselves. The estimate only chooses the way, not the result.
 DEDUPE_SHARE = 0.5
 
 
@@ -283,14 +284,11 @@ def compare(
     gammas: dict[str, pl.Series] = {}
     by_rows: list[Comparison] = []
     for keys, members in groups.items():
-        if not dedupe or _distinct_estimate(pairs, keys) > DEDUPE_SHARE * pairs.height:
+        inputs = pairs.select(keys).with_columns(pl.struct(keys).hash().alias("_row_hash")) if dedupe else None
+        if inputs is None or inputs["_row_hash"].approx_n_unique() > DEDUPE_SHARE * pairs.height:
             by_rows += members
             continue
-        inputs = pairs.select(keys)
-        distinct = inputs.unique()
-        scored = add_comparison_inputs(distinct, _roots(members), names).select(*keys, *(c.gamma() for c in members))
-        joined = inputs.join(scored, on=keys, how="left", nulls_equal=True, maintain_order="left")
-        gammas.update(joined.select(c.output_name for c in members).to_dict())
+        gammas.update(_gammas_on_distinct(inputs, list(keys), members, names).to_dict())
     if by_rows:  # one pass for all the others, so that they share their helpers
         keys = sorted({k for c in by_rows for k in base_inputs(_roots([c])) if k in pairs.columns})
         gammas.update(add_comparison_inputs(pairs.select(keys), _roots(by_rows), names)
@@ -298,10 +296,22 @@ def compare(
     return pairs.with_columns(gammas[c.output_name] for c in comparisons)
 
 
-def _distinct_estimate(pairs: pl.DataFrame, keys: Sequence[str]) -> int:
-    """About how many distinct rows ``keys`` take in `pairs` (HyperLogLog over row hashes: far
-    cheaper than `unique`; it only chooses how `compare` works, never what it returns)."""
-    return int(pairs.select(pl.struct(keys).hash().approx_n_unique()).item() or 0)
+def _gammas_on_distinct(inputs: pl.DataFrame, keys: list[str], comparisons: list[Comparison],
+                        names: dict[str, pl.DataFrame] | None) -> pl.DataFrame:
+    """The gammas of `comparisons` for each row of ``inputs`` (``keys`` and their ``_row_hash``),
+    each computed once per distinct row. Rows are told apart by their hash (integers are quicker
+    to match than strings); if two different rows share a hash, by their values instead."""
+    gamma_names = [c.output_name for c in comparisons]
+    distinct = inputs.unique(subset="_row_hash")
+    scored = add_comparison_inputs(distinct, _roots(comparisons), names).select(
+        "_row_hash", *(pl.col(k).alias(f"_distinct_{k}") for k in keys), *(c.gamma() for c in comparisons))
+    joined = inputs.join(scored, on="_row_hash", how="left", maintain_order="left")
+    if joined.select(pl.all_horizontal(pl.col(k).eq_missing(pl.col(f"_distinct_{k}")) for k in keys).all()).item():
+        return joined.select(gamma_names)
+    # a hash collision: match on the values themselves
+    scored = add_comparison_inputs(inputs.drop("_row_hash").unique(), _roots(comparisons), names).select(
+        *keys, *(c.gamma() for c in comparisons))
+    return inputs.join(scored, on=keys, how="left", nulls_equal=True, maintain_order="left").select(gamma_names)
 
 
 def _roots(comparisons: Sequence[Comparison]) -> set[str]:

@@ -426,6 +426,17 @@ def test_deduplicated_compare_equals_row_by_row():
     assert deduped.equals(compare(helpers).select(deduped.columns))
 
 
+def test_rows_sharing_a_hash_still_get_their_own_gammas():
+    """Distinct rows are matched back by hash; a collision falls back to the values."""
+    from matchers.comparison_library import _gammas_on_distinct
+
+    rows = [({"full_name": l}, {"full_name": r}) for l, r, _ in NAME_CASES]
+    frame = pairs_frame(rows * 2).select("full_name_l", "full_name_r")
+    expected = compare(frame, [NAME], dedupe=False).select(NAME.output_name)
+    collided = frame.with_columns(pl.lit(0, pl.UInt64).alias("_row_hash"))  # every row one hash
+    assert _gammas_on_distinct(collided, ["full_name_l", "full_name_r"], [NAME], None).equals(expected)
+
+
 def test_large_given_name_lists_fall_back_to_cpdist(monkeypatch):
     import matchers.comparison_inputs as comparisons
 
