@@ -148,3 +148,13 @@ def test_the_police_list_holds_the_extract_records_to_update(tmp_path):
 
 def test_every_sector_has_a_vietnamese_name():
     assert set(SECTORS) <= set(SECTOR_VI)
+
+
+def test_a_province_s_lists_built_by_worker_processes_are_the_same_files(findings, written, tmp_path, monkeypatch):
+    import pipelines.outputs.correction_lists as lists
+
+    monkeypatch.setattr(lists, "PARALLEL_ROWS", 0)  # as for a province: every list in a worker process
+    parallel = write_correction_lists(tmp_path, findings, RUN_ID, "2026-11", MADE)
+    _, serial = written
+    assert len(serial) > 1
+    assert [(p.name, p.read_bytes()) for p in parallel] == [(p.name, p.read_bytes()) for p in serial]
