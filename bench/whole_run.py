@@ -44,12 +44,14 @@ def run_once(data: Path) -> dict:
     found = STAGES.search(done.stdout)
     if not found:
         raise SystemExit("no 'Stages:' line in the run summary")
-    stages = {name: float(took) for name, took in
-              (re.match(r"(.+?) ([0-9.]+) s$", part.strip()).groups() for part in found["stages"].split(","))}
+    parts = [re.match(r"(.+?) ([0-9.]+) s(?: \(([0-9.]+) GB\))?$", part.strip()).groups()
+             for part in found["stages"].split(", ")]
+    stages = {name: float(took) for name, took, _ in parts}
+    peaks = {name: float(gb) for name, _, gb in parts if gb}
     outputs = sum(1 for _ in (work / "out").rglob("*") if _.is_file())
     db_mb = (work / "doisoat.duckdb").stat().st_size / 1e6
     shutil.rmtree(work, ignore_errors=True)
-    return {"wall_s": wall, "stages_s": stages, "startup_s": wall - sum(stages.values()),
+    return {"wall_s": wall, "stages_s": stages, "stage_peaks_gb": peaks, "startup_s": wall - sum(stages.values()),
             "peak_rss_mb": float(found["peak"].replace(",", "")), "output_files": outputs, "db_mb": db_mb}
 
 
@@ -64,10 +66,11 @@ def median_run(runs: list[dict]) -> dict:
 def table(size: int, rows: int, run: dict) -> str:
     lines = [f"## doisoat run — {size:,} residents, {rows:,} sector rows "
              f"(median of {run['runs']}, wall {run['wall_min_s']:.1f}–{run['wall_max_s']:.1f} s)", "",
-             "| stage | wall s |", "| --- | ---: |"]
-    lines += [f"| {name} | {took:.1f} |" for name, took in run["stages_s"].items()]
-    lines += [f"| startup (interpreter, imports, Prefect) | {run['startup_s']:.1f} |",
-              f"| **whole run** | **{run['wall_s']:.1f}** |", "",
+             "| stage | wall s | peak memory GB |", "| --- | ---: | ---: |"]
+    lines += [f"| {name} | {took:.1f} | {run['stage_peaks_gb'].get(name, float('nan')):.1f} |"
+              for name, took in run["stages_s"].items()]
+    lines += [f"| startup (interpreter, imports, Prefect) | {run['startup_s']:.1f} | |",
+              f"| **whole run** | **{run['wall_s']:.1f}** | |", "",
               f"peak memory {run['peak_rss_mb']:,.0f} MB · {run['output_files']} output files · "
               f"database {run['db_mb']:,.0f} MB", ""]
     return "\n".join(lines)

@@ -90,7 +90,9 @@ def _print_summary(summary) -> None:
         typer.echo(f"WARNING {path}: {reason}")
     seconds = getattr(summary, "seconds", {})
     if seconds:
-        stages = ", ".join(f"{stage} {took:.1f} s" for stage, took in seconds.items())
+        peaks = getattr(summary, "peaks_mb", {})
+        stages = ", ".join(f"{stage} {took:.1f} s" + (f" ({peaks[stage] / 1024:.1f} GB)" if stage in peaks else "")
+                           for stage, took in seconds.items())
         typer.echo(f"Stages:   {stages} · peak memory {summary.peak_memory_mb:,.0f} MB")
     typer.echo(f"Database: {summary.db}")
     typer.echo(f"Outputs:  {summary.out}")

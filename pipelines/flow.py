@@ -7,7 +7,6 @@ memory (``persist_result=False``) because they hold personal data.
 from __future__ import annotations
 
 import datetime as dt
-import resource
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from contracts import fields as F
 from matchers import LinkSettings, PreparedResidents
 from pipelines import progress
 from pipelines.ingest import SourceFile, configure_sources, parse_sector_arg
+from pipelines.memory import peak_mb, reset_peak
 from pipelines.outputs import Published, prepare_run, publish
 from pipelines.period import period_end
 from pipelines.privacy import hide_values
@@ -74,12 +74,8 @@ class RunSummary:
     published: Published | None = None  # files written and finding counts by severity/status
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): read, nothing usable
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage, write included
-    peak_memory_mb: float = 0.0  # the process's peak resident memory so far
-
-
-def peak_memory_mb() -> float:
-    """The process's peak resident memory (Linux reports kilobytes), in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peaks_mb: dict[str, float] = field(default_factory=dict)  # peak resident memory per stage, write included
+    peak_memory_mb: float = 0.0  # the process's peak resident memory during the run
 
 
 def _failure(state) -> BaseException | None:
@@ -274,11 +270,14 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
     run = RunOutput(run_id, period, started, datetime.now(), status, parameters, tables,
                     commune=run_options.get("commune"))
     writing = time.perf_counter()
+    separate = reset_peak()
     published = write_task(Path(db), Path(out), run)
     seconds = {**stages.seconds, "write": time.perf_counter() - writing}
+    peaks = {**stages.peaks, "write": peak_mb()}
     summary = RunSummary(run_id, period, status, Path(db), Path(out), _summaries(checked, all_results), failed,
                          published=published)
     summary.warnings = [(str(f.source.path), f.warning) for f in checked if f.warning]
-    summary.seconds, summary.peak_memory_mb = seconds, peak_memory_mb()
+    summary.seconds, summary.peaks_mb = seconds, peaks
+    summary.peak_memory_mb = max(peaks.values()) if separate else peak_mb()
     logger.info("run %s finished: %s, %d files, %d failed", run_id, status, len(checked), len(failed))
     return summary

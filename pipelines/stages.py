@@ -42,6 +42,7 @@ from pipelines.findings import (
     sector_rows,
 )
 from pipelines.ingest import Ingested, SourceFile, file_sha256, ingest_file
+from pipelines.memory import peak_mb, reset_peak
 from pipelines.period import period_end
 from pipelines.review import match_with_reviews
 
@@ -279,6 +280,7 @@ class StagesResult:
     matched: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)  # sector → (records, matches)
     evidence: pl.DataFrame = field(default_factory=pl.DataFrame)  # match_evidence rows with ``sector``
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
+    peaks: dict[str, float] = field(default_factory=dict)  # peak resident memory per stage, MB
 
 
 def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
@@ -293,7 +295,8 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
     """
     as_of = period_end(period)
     seconds: dict[str, float] = {}
-    run = _timed(run, seconds)
+    peaks: dict[str, float] = {}
+    run = _timed(run, seconds, peaks)
     read = run("ingest", ingest_stage, [(src, read_retries, read_retry_delay) for src in sources])
     checked: list[FileResult] = run("validate", validate_stage, [(f, as_of) for f in read])
     residency_files = [f for f in checked if f.source.source == F.RESIDENCY]
@@ -319,15 +322,18 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
     evidence = [ev.with_columns(pl.lit(sector).alias("sector"))
                 for sector, (_, _, ev) in zip(sectors, matched) if ev.height]
     return StagesResult(checked, residents, finished, by_sector,
-                        pl.concat(evidence, how="vertical_relaxed") if evidence else pl.DataFrame(), seconds)
+                        pl.concat(evidence, how="vertical_relaxed") if evidence else pl.DataFrame(), seconds, peaks)
 
 
-def _timed(run: StageRunner, seconds: dict[str, float]) -> StageRunner:
-    """``run`` that adds each stage's wall time to ``seconds``."""
+def _timed(run: StageRunner, seconds: dict[str, float], peaks: dict[str, float]) -> StageRunner:
+    """``run`` that adds each stage's wall time to ``seconds`` and its peak memory (MB) to ``peaks``."""
     def timed(stage: str, fn: Callable, calls: Sequence[tuple]) -> list:
+        before = peak_mb()
+        separate = reset_peak()
         started = time.perf_counter()
         try:
             return run(stage, fn, calls)
         finally:
             seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
+            peaks[stage] = max(peaks.get(stage, 0.0), peak_mb() if separate else max(before, peak_mb()))
     return timed

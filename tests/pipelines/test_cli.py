@@ -52,8 +52,11 @@ def test_run_end_to_end(small_commune, tmp_path):
     assert f"Database: {db}" in lines
     stages = next(line for line in lines if line.startswith("Stages:"))
     for stage in ("ingest", "validate", "match", "reconcile", "cross-sector", "write"):
-        assert re.search(rf"\b{stage} \d+\.\d s\b", stages), stages
+        assert re.search(rf"\b{stage} \d+\.\d s \(\d+\.\d GB\)", stages), stages  # time and the stage's peak
     assert re.search(r"· peak memory [\d,]+ MB$", stages), stages
+    peaks = [float(gb) for gb in re.findall(r"\((\d+\.\d) GB\)", stages)]
+    overall = float(re.search(r"peak memory ([\d,]+) MB", stages).group(1).replace(",", "")) / 1024
+    assert abs(max(peaks) - overall) < 0.06  # the run's peak is its biggest stage's
     con = duckdb.connect(str(db), read_only=True)
     counts = dict(con.execute("SELECT sector, count(*) FROM record_outcomes GROUP BY sector").fetchall())
     assert set(counts) == {"residency", *SECTORS}
