@@ -5,7 +5,8 @@
   ``Level`` and ``Comparison``; ``compare`` adds one ``gamma_<name>`` column per comparison.
 - blocking, model, decide, deterministic: candidate pairs, Fellegi–Sunter training and scoring,
   the decision per record, and the exact passes.
-- link: ``link(records, residents, settings)``, the entry point; ``prepare_residents`` once per run.
+- link: ``link(records, residents, settings)``, the entry point; ``prepare_residents`` once per run;
+  ``prepare_records``, ``train``, ``link_part`` and ``finish_parts``: the same in pieces (partitions).
 - review: ``decide_again`` after an analyst rejected a candidate.
 """
 
@@ -24,7 +25,17 @@ from matchers.comparison_library import (
 )
 from matchers.decide import BEST_SCHEMA
 from matchers.deterministic import RESULT_SCHEMA
-from matchers.link import Linkage, LinkSettings, PreparedResidents, link, prepare_residents
+from matchers.link import (
+    Linkage,
+    LinkSettings,
+    PreparedResidents,
+    finish_parts,
+    link,
+    link_part,
+    prepare_records,
+    prepare_residents,
+    train,
+)
 from matchers.normalise import (
     canonical_name,
     folded,
@@ -42,7 +53,7 @@ __all__ = [
     "BEST_SCHEMA", "BlockingError", "BlockingRule", "Comparison", "GAMMA_ELSE", "GAMMA_MISSING", "Level",
     "LinkSettings", "Linkage", "PreparedResidents", "RESULT_SCHEMA", "add_comparison_inputs",
     "birth_date_comparison", "canonical_name", "compare", "decide_again", "default_comparisons", "explain",
-    "folded", "gender_comparison", "gender_from_name", "given_name", "has_diacritics", "id_comparison", "link",
-    "middle_names", "name_comparison", "name_tokens", "place_comparison", "prepare_residents", "surname",
-    "telex_folded",
+    "finish_parts", "folded", "gender_comparison", "gender_from_name", "given_name", "has_diacritics", "id_comparison", "link", "link_part",
+    "middle_names", "name_comparison", "name_tokens", "place_comparison", "prepare_records", "prepare_residents", "surname",
+    "telex_folded", "train",
 ]

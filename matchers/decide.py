@@ -86,16 +86,7 @@ def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: floa
         frame = frame.with_columns(
             pl.when((pl.col("outcome") == "unmatched") & sole_name.fill_null(False) & ~pl.col("id_orphan").fill_null(False))
             .then(pl.lit("review")).otherwise(pl.col("outcome")).alias("outcome"))
-    if one_row_per_person:
-        by_id = (pl.col("outcome") == "matched") & (pl.col("gamma_id") == id_equal_gamma)
-        claimed = frame.filter(by_id).select(pl.col("candidate").alias("_claimed")).unique()
-        frame = frame.join(claimed, left_on="candidate", right_on="_claimed", how="left", maintain_order="left",
-                           coalesce=False).with_columns(
-            pl.when((pl.col("outcome") == "matched") & (pl.col("gamma_id") != id_equal_gamma).fill_null(True)
-                    & pl.col("_claimed").is_not_null())
-            .then(pl.lit("review")).otherwise(pl.col("outcome")).alias("outcome")
-        )
-    return frame.select(
+    best = frame.select(
         pl.col(RECORD_KEY),
         pl.when(pl.col("outcome") != "unmatched").then(pl.col("candidate")).alias("residency_id"),
         pl.col("outcome"),
@@ -104,3 +95,17 @@ def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: floa
         pl.col("candidate").alias("best_candidate_id"),
         pl.col("p1").alias("best_candidate_probability"),
     ).cast(BEST_SCHEMA)
+    return demote_claimed(best) if one_row_per_person else best
+
+
+def demote_claimed(best: pl.DataFrame) -> pl.DataFrame:
+    """A list where a person appears once: a row matched without its ID to a resident whom another
+    row of the list matched by ID becomes a review case (a duplicate, or a namesake not in the
+    extract). Reads only ``best`` (``BEST_SCHEMA``), so it runs on a whole list after its
+    partitions were decided apart."""
+    matched = pl.col("outcome") == "matched"
+    by_id = matched & (pl.col("match_method") == "person_id")
+    claimed = best.filter(by_id).select("residency_id").unique()
+    return best.with_columns(
+        pl.when(matched & ~by_id & pl.col("residency_id").is_in(claimed["residency_id"].implode()))
+        .then(pl.lit("review")).otherwise(pl.col("outcome")).alias("outcome"))

@@ -8,7 +8,7 @@ comparison's contribution (``bf_*``) so an analyst can see why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -25,7 +25,7 @@ from matchers.blocking import (
 from matchers.comparison import GAMMA_MISSING, Comparison
 from matchers.comparison_inputs import name_features
 from matchers.comparison_library import compare, default_comparisons, explain
-from matchers.decide import BEST_SCHEMA, decide
+from matchers.decide import BEST_SCHEMA, decide, demote_claimed
 from matchers.deterministic import deterministic_passes
 from matchers.model import (
     PRIOR_STRENGTH,
@@ -191,7 +191,9 @@ def link(records: pl.DataFrame, residents: pl.DataFrame | PreparedResidents,
          settings: LinkSettings = LinkSettings()) -> Linkage:
     """Assign each record at most one resident: matched, review or unmatched, with its evidence.
 
-    ``residents`` is the valid extract in canonical fields, or ``prepare_residents`` of it.
+    ``residents`` is the valid extract in canonical fields, or ``prepare_residents`` of it. The
+    same as ``train`` once, ``link_part`` over any split of the prepared records, and
+    ``finish_parts`` over the pieces (the pipeline's partitioned match).
     """
     if RECORD_KEY not in records.columns:
         raise ValueError(f"records need a unique {RECORD_KEY!r} column")
@@ -204,69 +206,106 @@ def link(records: pl.DataFrame, residents: pl.DataFrame | PreparedResidents,
             pl.col("residency_id").alias("best_candidate_id"),
             pl.col("match_probability").alias("best_candidate_probability"),
         ).cast(BEST_SCHEMA))
-    comparisons = default_comparisons()
     prepared = prepare_residents(residents, settings.rules)
-    res, counts = prepared.frame, prepared.key_counts
-    rec = _prepare_records(records, res)
-    if rec.is_empty() or res.is_empty():
-        return Linkage(rec.select(RECORD_KEY).with_columns(
-            pl.lit("unmatched").alias("outcome")).with_columns(
-            [pl.lit(None).alias(c) for c in BEST_SCHEMA if c not in (RECORD_KEY, "outcome")]).select(
-            list(BEST_SCHEMA)).cast(BEST_SCHEMA))
+    rec = prepare_records(records, prepared)
+    if rec.is_empty() or prepared.frame.is_empty():
+        return Linkage(_nobody(rec))
+    model = train(rec, prepared, settings)
+    part = link_part(rec, prepared, model, settings)
+    return Linkage(finish_parts([part.best], settings), part.pairs, model)
 
+
+def _nobody(rec: pl.DataFrame) -> pl.DataFrame:
+    """Every record unmatched (an empty list or an empty extract)."""
+    return rec.select(RECORD_KEY).with_columns(pl.lit("unmatched").alias("outcome")).with_columns(
+        [pl.lit(None).alias(c) for c in BEST_SCHEMA if c not in (RECORD_KEY, "outcome")]).select(
+        list(BEST_SCHEMA)).cast(BEST_SCHEMA)
+
+
+def prepare_records(records: pl.DataFrame, residents: PreparedResidents) -> pl.DataFrame:
+    """A sector's records with blocking keys, ``id_owner`` (the resident whose personal ID the row
+    shows) and ``id_orphan``: the input of ``train`` and ``link_part``."""
+    return _prepare_records(records, residents.frame)
+
+
+def _settled(id_pairs: pl.DataFrame, rec: pl.DataFrame, res: pl.DataFrame) -> pl.DataFrame:
+    """``record_key`` of the records whose personal ID is a resident's with the name or the birth
+    date agreeing: their candidates are settled, they skip the name-based blocking rules."""
+    checked = id_pairs.join(rec.select(RECORD_KEY, "bk_name", F.BIRTH_DATE), on=RECORD_KEY).join(
+        res.select(RESIDENT, pl.col("bk_name").alias("name_r"), pl.col(F.BIRTH_DATE).alias("dob_r")), on=RESIDENT)
+    return checked.filter(
+        (pl.col("bk_name") == pl.col("name_r")).fill_null(False) | (pl.col(F.BIRTH_DATE) == pl.col("dob_r")).fill_null(False)
+    ).select(RECORD_KEY).unique()
+
+
+def _names(rec: pl.DataFrame, prepared: PreparedResidents) -> dict[str, pl.DataFrame]:
+    names = {"l": name_features(rec[F.FULL_NAME], "l"), "r": prepared.names}
+    return {side: table for side, table in names.items() if table is not None}
+
+
+def link_part(rec: pl.DataFrame, prepared: PreparedResidents, model: FellegiSunter,
+              settings: LinkSettings) -> Linkage:
+    """Block, compare, score and decide one piece of ``prepare_records`` against the whole extract.
+
+    Every piece is blocked against every resident, so a split of the records loses no pair; only
+    the list-wide rule of ``finish_parts`` is left for the whole list."""
+    res, counts = prepared.frame, prepared.key_counts
+    comparisons = model.comparisons
     # 1. A personal ID equal with the name or the birth date agreeing settles the candidates:
     #    such records skip the name-based blocking rules (most rows, at any scale).
     id_rule, *other_rules = settings.rules
     id_pairs = candidate_pairs(rec, res, (id_rule,), settings.max_pairs_per_rule, counts)
-    id_checked = id_pairs.join(rec.select(RECORD_KEY, "bk_name", F.BIRTH_DATE), on=RECORD_KEY).join(
-        res.select(RESIDENT, pl.col("bk_name").alias("name_r"), pl.col(F.BIRTH_DATE).alias("dob_r")), on=RESIDENT)
-    settled = id_checked.filter(
-        (pl.col("bk_name") == pl.col("name_r")).fill_null(False) | (pl.col(F.BIRTH_DATE) == pl.col("dob_r")).fill_null(False)
-    ).select(RECORD_KEY).unique()
+    settled = _settled(id_pairs, rec, res)
     # 2. Every other record is blocked on the remaining rules.
     open_records = rec.join(settled, on=RECORD_KEY, how="anti")
     other_pairs = candidate_pairs(open_records, res, tuple(other_rules), settings.max_pairs_per_rule, counts)
     index = pl.concat([id_pairs, other_pairs.with_columns(pl.col("rule") + 1)]).group_by(RECORD_KEY, RESIDENT).agg(
         pl.col("rule").min()).sort(RECORD_KEY, RESIDENT)
-    names = {"l": name_features(rec[F.FULL_NAME], "l"), "r": prepared.names}
-    names = {side: table for side, table in names.items() if table is not None}
-    pairs = _compare(index, rec, res, comparisons, names)
-
-    # 3. Train on a sample of records: u from random pairs; m by EM in two sessions, as Splink
-    #    does, so that a comparison's m is never learnt from pairs blocked on it.
-    model = _train(rec, prepared, pairs, settled, comparisons, settings, id_rule, tuple(other_rules), names)
-    model.term_frequencies = tuple(
-        TermFrequency(c.name, c.term_frequency_levels(column), column, prepared.tf_norms[key])
-        for c in comparisons for column, key in TF_KEYS.items() if c.term_frequency_levels(column)
-    )
+    pairs = _compare(index, rec, res, comparisons, _names(rec, prepared))
     scored = explain(score(pairs, model), comparisons)
-    best = decide(scored, rec, **_decide_args(settings, comparisons))
+    best = decide(scored, rec, **_decide_args(replace(settings, one_row_per_person=False), comparisons))
     return Linkage(best, scored, model)
 
 
-def _train(rec: pl.DataFrame, prepared: PreparedResidents, pairs: pl.DataFrame, settled: pl.DataFrame,
-           comparisons: tuple[Comparison, ...], settings: LinkSettings, id_rule: BlockingRule,
-           other_rules: tuple[BlockingRule, ...], names: dict[str, pl.DataFrame]) -> FellegiSunter:
-    """Fellegi–Sunter parameters for this sector: u, m (two EM sessions) and the random-pair prior."""
+def finish_parts(bests: list[pl.DataFrame], settings: LinkSettings) -> pl.DataFrame:
+    """The decisions of a whole list from its pieces' ``link_part(...).best``: the list-wide rule
+    of a list where a person appears once (``decide.demote_claimed``) applied across them."""
+    best = pl.concat(bests, how="vertical") if bests else pl.DataFrame(schema=BEST_SCHEMA)
+    best = best.sort(RECORD_KEY) if len(bests) > 1 else best
+    return demote_claimed(best) if settings.one_row_per_person else best
+
+
+def train(rec: pl.DataFrame, prepared: PreparedResidents, settings: LinkSettings) -> FellegiSunter:
+    """Fellegi–Sunter parameters for one list (``prepare_records``), learnt once from a sample of it
+    and shared by all its pieces: u from random pairs; m by EM in two sessions, as Splink does, so
+    that a comparison's m is never learnt from pairs blocked on it; the prior; term frequencies."""
+    comparisons = default_comparisons()
     res, counts = prepared.frame, prepared.key_counts
+    id_rule, *rest = settings.rules
+    other_rules = tuple(rest)
     # random pairs seldom share a name, a date or an ID: compared row by row
     random_pairs = _compare(_random_pairs(rec, res, settings.u_sample, settings.seed), rec, res, comparisons,
-                            names, dedupe=False)
+                            {"r": prepared.names} if prepared.names is not None else None, dedupe=False)
     u = level_frequencies(random_pairs, comparisons)
     id_c = next(c for c in comparisons if c.name == "id")
     for tag in ("id_equal", "old_id_equal"):
         g = id_c.gamma_of(tag)
         u["id"][g] = min(u["id"][g], 1 / max(res.height, 1))
     sample = rec.sample(min(settings.train_sample, rec.height), seed=settings.seed)
+    names = _names(sample, prepared)
     # Session 1, pairs blocked on the personal ID: m of name, birth date, gender and place.
-    by_id = _compare(candidate_pairs(sample, res, (id_rule,), settings.max_pairs_per_rule, counts),
-                     sample, res, comparisons, names)
+    id_index = candidate_pairs(sample, res, (id_rule,), settings.max_pairs_per_rule, counts)
+    settled = _settled(id_index, sample, res)
+    by_id = _compare(id_index, sample, res, comparisons, names)
     m = _initial_m(by_id.join(settled, on=RECORD_KEY, how="semi"), comparisons)
     if by_id.height:
         m = train_em(by_id, comparisons, u, m, 0.9, max_iterations=settings.em_iterations, fixed_m=("id",)).m
     # Session 2, pairs blocked on names and dates: m of the ID comparison.
     by_name = _compare(candidate_pairs(sample, res, other_rules, settings.max_pairs_per_rule, counts),
                        sample, res, comparisons, names)
+    # The sample's pairs as ``link_part`` blocks them (settled records: their ID pairs only).
+    pairs = pl.concat([by_id, by_name.join(settled, on=RECORD_KEY, how="anti")], how="vertical").unique(
+        [RECORD_KEY, RESIDENT], keep="first")
     non_id = tuple(c.name for c in comparisons if c.name != "id")
     model = train_em(by_name if by_name.height else by_id, comparisons, u, m,
                      max(settled.height, 1) / max(pairs.height, 1), max_iterations=settings.em_iterations,
@@ -274,11 +313,16 @@ def _train(rec: pl.DataFrame, prepared: PreparedResidents, pairs: pl.DataFrame, 
     # Scoring uses u from random pairs, so its prior is the chance that a random (record, resident)
     # pair matches: the records confidently matched among the candidates / all possible pairs. A
     # row is one person at most, so that prior is set against the row being nobody in the extract:
-    # odds ρ/N : (1 − ρ), ρ the share of rows in the extract (held ≤ 0.9, a cautious bound).
+    # odds ρ/N : (1 − ρ), ρ the share of rows in the extract (held ≤ 0.9, a cautious bound),
+    # estimated on the sample.
     likely = score(pairs, model).filter(pl.col("match_probability") >= 0.5).select(RECORD_KEY).n_unique()
-    share = min((likely + 1) / (rec.height + 2), MAX_IN_EXTRACT_SHARE)  # smoothed: a list of one row says little
+    share = min((likely + 1) / (sample.height + 2), MAX_IN_EXTRACT_SHARE)  # smoothed: a list of one row says little
     odds = share / res.height / (1 - share)
     model.prior = min(odds / (1 + odds), 0.5)
+    model.term_frequencies = tuple(
+        TermFrequency(c.name, c.term_frequency_levels(column), column, prepared.tf_norms[key])
+        for c in comparisons for column, key in TF_KEYS.items() if c.term_frequency_levels(column)
+    )
     return model
 
 

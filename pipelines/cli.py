@@ -38,20 +38,23 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 def _run_flow(residency: Path, sectors: list[str], period: str, db: Path, out: Path, match_method: str,
-              **options):
+              runner=None, **options):
     """Run the reconcile flow with a progress display on a terminal; return its summary or exit 1.
 
     The database's run lock is taken first, so a second run is refused before Prefect starts."""
     from pipelines.runlock import exclusive_run
 
     with exclusive_run(db):
-        return _run_flow_locked(residency, sectors, period, db, out, match_method, **options)
+        return _run_flow_locked(residency, sectors, period, db, out, match_method, runner, **options)
 
 
 def _run_flow_locked(residency: Path, sectors: list[str], period: str, db: Path, out: Path, match_method: str,
-                     **options):
+                     runner=None, **options):
     from pipelines import progress
     from pipelines.flow import reconcile
+
+    if runner is not None:  # pieces on a Dask cluster (pipelines.runners)
+        reconcile = reconcile.with_options(task_runner=runner)
 
     params = dict(residency=str(residency), sectors=sectors, period=period, db=str(db), out=str(out),
                   match_method=match_method, **{k: v for k, v in options.items() if v is not None})
@@ -128,6 +131,9 @@ def run(
     sheet: Annotated[list[str] | None, typer.Option(help="PATH=SHEET: read only this sheet of a workbook. Repeatable.")] = None,
     mapping: Annotated[Path | None, typer.Option(help="TOML file of header mappings per file (see README, Inputs).")] = None,
     config: Annotated[Path | None, typer.Option(help="Deployment file (TOML, see README, Operations): runs each of its communes instead of --residency/--sector/--db/--out.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Match on a temporary local Dask cluster of N worker processes.")] = None,
+    dask_address: Annotated[str | None, typer.Option(help="Match on an existing Dask cluster: its scheduler, tcp://HOST:PORT (see README, Scale-out).")] = None,
+    scratch: Annotated[Path | None, typer.Option(help="Folder for the match pieces handed to Dask workers (Parquet; removed after the run). Every worker must read it. Default: the database's folder.")] = None,
 ) -> None:
     """Reconcile one month of sector lists against the residency extract.
 
@@ -135,17 +141,23 @@ def run(
     --period 2026-11 --db doisoat.duckdb --out out/ [--encoding ho_tich.csv=tcvn3]
     or: doisoat run --config doisoat.toml --period 2026-11
     """
+    from contracts import DoisoatError
+    from pipelines.runners import check_runner_options
+
+    try:
+        check_runner_options(workers, dask_address)
+    except DoisoatError as err:
+        _fail(str(err), code=2)
     if config is not None:
         if residency or sector or db or out or encoding or sheet or mapping:
             _fail("--config replaces --residency, --sector, --db, --out, --encoding, --sheet and --mapping; "
                   "give one or the other", code=2)
-        _run_config(config, period)
+        _run_config(config, period, workers=workers, dask_address=dask_address, scratch=scratch)
         return
     missing = [name for name, value in (("--residency", residency), ("--sector", sector), ("--db", db), ("--out", out))
                if not value]
     if missing:
         _fail(f"Missing option '{missing[0]}' (or give --config FILE)", code=2)
-    from contracts import DoisoatError
     from pipelines.ingest import SourceFile, configure_sources, parse_sector_arg
     from pipelines.period import period_end
 
@@ -157,8 +169,11 @@ def run(
     except DoisoatError as err:
         _fail(str(err), code=2)
     try:
-        summary = _run_flow(residency, sector, period, db, out, match_method, read_retries=read_retries,
-                            read_retry_delay=read_retry_delay, **options)
+        from pipelines.runners import task_runner
+
+        summary = _run_flow(residency, sector, period, db, out, match_method, task_runner(workers, dask_address),
+                            read_retries=read_retries, read_retry_delay=read_retry_delay,
+                            scratch=str(scratch) if scratch else None, **options)
     except DoisoatError as err:
         _fail(str(err))
     _print_summary(summary)
@@ -279,7 +294,7 @@ def _load_configs(paths: list[Path]):
         _fail(str(err), code=2)
 
 
-def _run_config(config: Path, period: str) -> None:
+def _run_config(config: Path, period: str, **scale_out) -> None:
     """Run a deployment file's communes for one month, as the schedule does; print each summary."""
     from contracts import DoisoatError
     from pipelines.ops.schedule import monthly
@@ -294,7 +309,8 @@ def _run_config(config: Path, period: str) -> None:
 
     try:
         with exclusive_run(Path(deployment.db)):
-            state = monthly(config=str(deployment.path), period=period, return_state=True)
+            state = monthly(config=str(deployment.path), period=period, return_state=True,
+                            **{k: str(v) if isinstance(v, Path) else v for k, v in scale_out.items() if v})
     except DoisoatError as err:
         _fail(str(err))
     result = state.result(raise_on_failure=False)

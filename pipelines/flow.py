@@ -7,6 +7,7 @@ memory (``persist_result=False``) because they hold personal data.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -16,12 +17,13 @@ from pathlib import Path
 import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import wait
+from prefect.futures import as_completed, wait
 from prefect.states import Completed, Failed
 
 from contracts import DoisoatError
 from contracts import fields as F
 from matchers import LinkSettings, PreparedResidents
+from matchers.model import FellegiSunter
 from pipelines import progress
 from pipelines.ingest import SourceFile, configure_sources, parse_sector_arg
 from pipelines.memory import peak_mb, reset_peak
@@ -30,12 +32,22 @@ from pipelines.period import period_end
 from pipelines.privacy import hide_values
 from pipelines.review import load_decisions
 from pipelines.runlock import exclusive_run
+from pipelines.runners import distributed
+from pipelines.partitions import (
+    PARTITION_ROWS,
+    FrameRef,
+    Handoff,
+    ResidentsRef,
+    SectorPlan,
+    finish_sector,
+    link_piece,
+)
 from pipelines.stages import (
     FileResult,
     SectorResult,
     cross_sector_stage,
     ingest_stage,
-    match_sector_stage,
+    plan_sector_stage,
     reconcile_stage,
     run_stages,
     unavailable,
@@ -104,14 +116,32 @@ def validate_task(result: FileResult, as_of: dt.date) -> FileResult:
     return checked
 
 
+@task(name="match-train", **PII_TASK)
+@hide_values
+def train_task(sector: str, files: list[FileResult], residents: PreparedResidents, settings: LinkSettings,
+               decisions: pl.DataFrame | None, handoff: Handoff, partition_rows: int) -> SectorPlan:
+    """A sector's records, its model trained once, its pieces (``partitions.plan_sector``)."""
+    plan = plan_sector_stage(sector, files, residents, settings, decisions, handoff, partition_rows)
+    get_run_logger().info("%s: %d rows in %d piece(s)", sector, plan.records.height, len(plan.parts))
+    return plan
+
+
+@task(name="match-piece", **PII_TASK)
+@hide_values
+def piece_task(part: FrameRef, residents: ResidentsRef | PreparedResidents, model: FellegiSunter,
+               settings: LinkSettings, handoff: Handoff) -> tuple[FrameRef, FrameRef]:
+    """One piece of a sector linked against the whole extract; on a Dask worker when one is used."""
+    return link_piece(part, residents, model, settings, handoff)
+
+
 @task(name="match", **PII_TASK)
 @hide_values
-def match_task(sector: str, files: list[FileResult], residents: PreparedResidents, settings: LinkSettings,
+def match_task(plan: SectorPlan, linked: list[tuple[FrameRef, FrameRef]], residents: pl.DataFrame,
                decisions: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(records, matches with the analysts' review decisions applied, match_evidence rows)."""
-    matched = match_sector_stage(sector, files, residents, settings, decisions)
-    get_run_logger().info("%s: %d rows matched", sector, matched[0].height)
-    progress.advance(sector, "match")
+    matched = finish_sector(plan, linked, residents, decisions)
+    get_run_logger().info("%s: %d rows matched", plan.sector, matched[0].height)
+    progress.advance(plan.sector, "match")
     return matched
 
 
@@ -133,21 +163,49 @@ def cross_sector_task(results: list[SectorResult], matched: dict[str, tuple[pl.D
     return finished
 
 
-def _on_prefect():
+def _on_prefect(distributed: bool = False):
     """A ``stages.StageRunner`` that submits every call of a stage as a Prefect task and waits for them;
-    a read that failed unexpectedly is recorded as that file's failure (the others go on)."""
-    tasks = {"ingest": ingest_task, "validate": validate_task, "match": match_task, "reconcile": reconcile_task,
-             "cross-sector": cross_sector_task}
+    a read that failed unexpectedly is recorded as that file's failure (the others go on).
+
+    ``distributed`` (a Dask task runner): only the match pieces go to the cluster, every other
+    stage runs here, in the flow's process (its frames never travel); in one process, at most
+    ``os.cpu_count()`` pieces are in flight at once (memory grows with the pieces held)."""
+    tasks = {"ingest": ingest_task, "validate": validate_task, "match.train": train_task, "match.part": piece_task,
+             "match.finish": match_task, "reconcile": reconcile_task, "cross-sector": cross_sector_task}
 
     def run(stage: str, fn, calls) -> list:
-        futures = [tasks[stage].submit(*call) for call in calls]
-        wait(futures)
+        if distributed and stage != "match.part":
+            return [_inline(tasks[stage], call, stage) for call in calls]
+        futures = _submit(tasks[stage], calls, None if distributed or stage != "match.part" else os.cpu_count() or 1)
         if stage == "ingest":
             return [f.result() if f.state.is_completed() else unavailable(call[0], _failure(f.state))
                     for f, call in zip(futures, calls)]
         return [f.result() for f in futures]
 
     return run
+
+
+def _inline(task_fn, call: tuple, stage: str):
+    """Run one task in the flow's process (still a task run in Prefect); an ingest that failed
+    unexpectedly becomes that file's failure."""
+    state = task_fn(*call, return_state=True)
+    if stage == "ingest" and not state.is_completed():
+        return unavailable(call[0], _failure(state))
+    return state.result()
+
+
+def _submit(task_fn, calls, limit: int | None) -> list:
+    """Submit ``calls``, at most ``limit`` unfinished at a time (None: all at once); wait for all."""
+    futures: list = []
+    pending: list = []
+    for call in calls:
+        if limit is not None and len(pending) >= limit:
+            first = next(as_completed(pending))
+            pending = [f for f in pending if f is not first and not f.state.is_final()]
+        futures.append(task_fn.submit(*call))
+        pending.append(futures[-1])
+    wait(futures)
+    return futures
 
 
 @task(name="write", **PII_TASK)
@@ -212,7 +270,8 @@ def _tables(files: list[FileResult], sectors: list[SectorResult]) -> dict[str, p
 def reconcile(residency: str, sectors: list[str], period: str, db: str, out: str,
               match_method: str = "probabilistic", encodings: list[str] | None = None,
               sheets: list[str] | None = None, mapping: str | None = None, commune: str | None = None,
-              thresholds: dict[str, float] | None = None, read_retries: int = 2, read_retry_delay: float = 10.0):
+              thresholds: dict[str, float] | None = None, read_retries: int = 2, read_retry_delay: float = 10.0,
+              scratch: str | None = None, partition_rows: int = PARTITION_ROWS):
     """Reconcile every sector file of one period against the residency extract.
 
     ``sectors`` holds ``NAME=PATH`` strings (a sector may appear several times); ``encodings``
@@ -220,6 +279,10 @@ def reconcile(residency: str, sectors: list[str], period: str, db: str, out: str
     ``pipelines.mapping_config``). ``commune`` is a configuration's commune code: a run replaces
     the earlier results of the same period and commune. ``thresholds`` holds ``match``, ``review``,
     ``min_margin``; a source failing with an I/O error is read again ``read_retries`` times.
+    Each sector is matched in pieces of at most ``partition_rows`` rows; on a Dask task runner
+    (``pipelines.runners``) the pieces run on its workers and travel as Parquet files in a
+    temporary folder below ``scratch`` (default: the database's folder; it must be readable by
+    every worker), removed when the run ends.
     Returns a RunSummary (in a state named "Partial" when some input file failed), or a Failed
     state whose message is the one-line reason the run could not go on. Only one run at a time
     may use a database: a second one fails at once.
@@ -229,7 +292,8 @@ def reconcile(residency: str, sectors: list[str], period: str, db: str, out: str
             summary = _reconcile(residency, sectors, period, db, out, match_method,
                                  options={"encodings": encodings, "sheets": sheets, "mapping": mapping},
                                  run_options={"commune": commune, "thresholds": thresholds or {},
-                                              "retries": (read_retries, read_retry_delay)})
+                                              "retries": (read_retries, read_retry_delay), "scratch": scratch,
+                                              "partition_rows": partition_rows})
     except DoisoatError as err:
         return Failed(message=str(err))
     if summary.failed_files:
@@ -256,8 +320,14 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
     logger = get_run_logger()
 
     retries, delay = run_options.get("retries", (2, 10.0))
-    stages = run_stages(sources, period, settings, decisions, run=_on_prefect(), read_retries=retries,
-                        read_retry_delay=delay)
+    dask = distributed()
+    handoff = Handoff.in_folder(Path(run_options.get("scratch") or Path(db).resolve().parent)) if dask else Handoff()
+    try:
+        stages = run_stages(sources, period, settings, decisions, run=_on_prefect(dask), read_retries=retries,
+                            read_retry_delay=delay, handoff=handoff,
+                            partition_rows=run_options.get("partition_rows") or PARTITION_ROWS)
+    finally:
+        handoff.clean()
     checked, all_results, evidence = stages.files, stages.results, stages.evidence
 
     failed = [(str(f.source.path), f.error) for f in checked if f.error]
@@ -265,6 +335,8 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
     parameters = {"residency": residency, "sectors": sectors, "period": period, "match_method": match_method}
     parameters.update({k: v for k, v in (options or {}).items() if v})
     parameters.update({k: v for k, v in run_options.items() if k in ("commune", "thresholds") and v})
+    if dask:
+        parameters["engine"] = "dask"
     tables = _tables(checked, all_results)
     tables["match_evidence"] = evidence
     run = RunOutput(run_id, period, started, datetime.now(), status, parameters, tables,

@@ -1,6 +1,7 @@
 """The pipeline stages as plain functions over frames, and ``run_stages``, their one order.
 
-ingest, validate (per file) → match, reconcile (per sector) → cross-sector (once). A file that
+ingest, validate (per file) → match (per sector: train, then per piece, then finish; see
+``pipelines.partitions``), reconcile (per sector) → cross-sector (once). A file that
 cannot be read becomes a ``FileResult`` with an ``error`` and no rows; it never stops the other
 files. ``run_stages(sources, period, settings, run=...)`` runs them in order: ``run`` runs one
 stage over its calls (``run_in_process`` here; ``pipelines.flow`` submits each call as a
@@ -43,6 +44,14 @@ from pipelines.findings import (
 )
 from pipelines.ingest import Ingested, SourceFile, file_sha256, ingest_file
 from pipelines.memory import peak_mb, reset_peak
+from pipelines.partitions import (
+    PARTITION_ROWS,
+    Handoff,
+    SectorPlan,
+    finish_sector,
+    link_piece,
+    plan_sector,
+)
 from pipelines.period import period_end
 from pipelines.review import match_with_reviews
 
@@ -160,10 +169,19 @@ def match_stage(sector: str, records: pl.DataFrame, residents, settings: LinkSet
     return link(records, residents, sector_settings(settings, sector)).best
 
 
+def plan_sector_stage(sector: str, files: list[FileResult], residents: PreparedResidents, settings: LinkSettings,
+                      decisions: pl.DataFrame | None, handoff: Handoff,
+                      partition_rows: int = PARTITION_ROWS) -> SectorPlan:
+    """A sector's valid records, its model trained once and its pieces (``partitions.plan_sector``)."""
+    return plan_sector(sector, sector_records(files), residents, sector_settings(settings, sector), decisions,
+                       handoff, partition_rows)
+
+
 def match_sector_stage(sector: str, files: list[FileResult], residents: pl.DataFrame | PreparedResidents,
                        settings: LinkSettings, decisions: pl.DataFrame | None = None,
                        ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(records, matches with the analysts' review decisions applied, match_evidence rows) of a sector."""
+    """(records, matches with the analysts' review decisions applied, match_evidence rows) of a
+    sector in one piece (``matchers.link`` on the whole list)."""
     records = sector_records(files)
     matches, evidence = match_with_reviews(records, residents, sector_settings(settings, sector), decisions)
     return records, matches, evidence
@@ -262,7 +280,8 @@ def cross_sector_stage(results: list[SectorResult], matched: dict[str, tuple[pl.
 # --- the stage order ----------------------------------------------------------------------
 
 StageRunner = Callable[[str, Callable, Sequence[tuple]], list]
-"""``run(stage_name, stage_function, calls)`` → one result per call, in order."""
+"""``run(stage_name, stage_function, calls)`` → one result per call, in order. A name may have a
+step after a dot (``match.train``, ``match.part``, ``match.finish``): timed under the stage."""
 
 
 def run_in_process(stage: str, fn: Callable, calls: Sequence[tuple]) -> list:
@@ -285,13 +304,16 @@ class StagesResult:
 
 def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
                decisions: dict[str, pl.DataFrame] | None = None, run: StageRunner = run_in_process,
-               read_retries: int = 0, read_retry_delay: float = 0.0) -> StagesResult:
+               read_retries: int = 0, read_retry_delay: float = 0.0, handoff: Handoff | None = None,
+               partition_rows: int = PARTITION_ROWS) -> StagesResult:
     """Ingest, validate, match, reconcile and cross-check every source of one period.
 
     ``sources`` holds one residency extract and any number of sector files. Raises DoisoatError
     when the residency extract cannot be used; any other file that fails ends as a FileResult
     with an error. ``decisions`` maps a sector to its analysts' review decisions; an unavailable
-    source is read again ``read_retries`` times (see ``ingest_stage``).
+    source is read again ``read_retries`` times (see ``ingest_stage``). Each sector's list is
+    matched in pieces of at most ``partition_rows`` rows (``pipelines.partitions``), handed to
+    their tasks through ``handoff`` (default: in memory).
     """
     as_of = period_end(period)
     seconds: dict[str, float] = {}
@@ -311,8 +333,15 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
     sectors = list(dict.fromkeys(s.source for s in sources if s.source != F.RESIDENCY))
     files_of = {sector: [f for f in checked if f.source.source == sector] for sector in sectors}
     decisions = decisions or {}
-    matched = run("match", match_sector_stage,
-                  [(sector, files_of[sector], prepared, settings, decisions.get(sector)) for sector in sectors])
+    handoff = handoff or Handoff()
+    plans: list[SectorPlan] = run("match.train", plan_sector_stage, [
+        (sector, files_of[sector], prepared, settings, decisions.get(sector), handoff, partition_rows)
+        for sector in sectors])
+    on_files = handoff.put_residents(prepared) if handoff.folder is not None else prepared
+    linked = iter(run("match.part", link_piece,
+                      [(part, on_files, plan.model, plan.settings, handoff) for plan in plans for part in plan.parts]))
+    matched = run("match.finish", finish_sector,
+                  [(plan, [next(linked) for _ in plan.parts], residents, decisions.get(plan.sector)) for plan in plans])
     reconciled = run("reconcile", reconcile_stage,
                      [(sector, files_of[sector], records, matches, residents)
                       for sector, (records, matches, _) in zip(sectors, matched)])
@@ -331,9 +360,10 @@ def _timed(run: StageRunner, seconds: dict[str, float], peaks: dict[str, float])
         before = peak_mb()
         separate = reset_peak()
         started = time.perf_counter()
+        label = stage.split(".")[0]
         try:
             return run(stage, fn, calls)
         finally:
-            seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
-            peaks[stage] = max(peaks.get(stage, 0.0), peak_mb() if separate else max(before, peak_mb()))
+            seconds[label] = seconds.get(label, 0.0) + time.perf_counter() - started
+            peaks[label] = max(peaks.get(label, 0.0), peak_mb() if separate else max(before, peak_mb()))
     return timed

@@ -12,6 +12,9 @@ unknown sector; …``). Relative paths are relative to the file's folder. Paths 
     mapping = "mapping.toml"              # optional header mappings (see pipelines.mapping_config)
     read_retries = 2                      # retries of a source that fails with an I/O error
     read_retry_delay = 30                 # seconds between them
+    dask_address = "tcp://10.0.0.5:8786"  # optional: match on this Dask cluster (or workers = 4:
+                                          # a temporary local one); see README, Scale-out
+    scratch = "/mnt/shared/doisoat"       # optional: where Dask workers read the match pieces
 
     [thresholds]                          # match probabilities; min_margin in bits
     match = 0.95
@@ -57,7 +60,7 @@ DEFAULT_CRON = "0 2 5 * *"  # 02:00 on the 5th, ahead of the 8th–12th reportin
 PLACEHOLDERS = frozenset({"period", "commune"})
 MATCH_METHODS = ("probabilistic", "deterministic")
 _TOP_KEYS = {"name", "db", "out", "match_method", "mapping", "read_retries", "read_retry_delay",
-             "thresholds", "schedule", "encodings", "sheets", "communes"}
+             "thresholds", "schedule", "encodings", "sheets", "communes", "dask_address", "workers", "scratch"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 
@@ -110,6 +113,9 @@ class Deployment:
     sheets: dict[str, str] = field(default_factory=dict)
     read_retries: int = 2
     read_retry_delay: float = 30.0
+    dask_address: str | None = None  # match pieces on this Dask scheduler (pipelines.runners)
+    workers: int | None = None  # or on a temporary local Dask cluster of this many processes
+    scratch: str | None = None  # folder the Dask workers read the pieces from (default: the db's)
 
     @property
     def db_path(self) -> Path:
@@ -135,6 +141,7 @@ class Deployment:
             "sheets": [f"{k}={v}" for k, v in self.sheets.items()] or None,
             "mapping": self.mapping, "commune": commune.code, "thresholds": _thresholds_param(self.thresholds),
             "read_retries": self.read_retries, "read_retry_delay": self.read_retry_delay,
+            **({"scratch": self.scratch} if self.scratch else {}),
         }
 
 
@@ -231,7 +238,26 @@ def load_config(path: str | Path) -> Deployment:
         sheets=_patterns(check, raw.get("sheets", {}), "sheets"),
         read_retries=int(check.number(raw.get("read_retries", 2), "read_retries", 0, 10, integer=True)),
         read_retry_delay=float(check.number(raw.get("read_retry_delay", 30), "read_retry_delay", 0, 3600)),
+        **_scale_out(check, raw),
     )
+
+
+def _scale_out(check: _Checker, raw: dict) -> dict:
+    """``dask_address``, ``workers`` and ``scratch`` of a configuration (see ``pipelines.runners``)."""
+    from pipelines.runners import DASK_ADDRESS
+
+    found: dict = {}
+    if "dask_address" in raw:
+        found["dask_address"] = check.text(raw["dask_address"], "dask_address")
+        if not DASK_ADDRESS.match(found["dask_address"]):
+            raise check.fail("dask_address", "expected a Dask scheduler address, tcp://HOST:PORT")
+    if "workers" in raw:
+        found["workers"] = int(check.number(raw["workers"], "workers", 1, 256, integer=True))
+    if len(found) == 2:
+        raise check.fail("workers", "give dask_address (an existing cluster) or workers (a local one), not both")
+    if "scratch" in raw:
+        found["scratch"] = check.file(raw["scratch"], "scratch", placeholders=False)
+    return found
 
 
 def _thresholds(check: _Checker, data: object) -> Thresholds:

@@ -15,7 +15,7 @@ serves them until interrupted. Scheduling needs a real Prefect server (``PREFECT
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from prefect import flow, get_run_logger
 from prefect.states import Completed, Failed
@@ -23,6 +23,7 @@ from prefect.states import Completed, Failed
 from contracts import DoisoatError
 from pipelines.ops.config import Deployment, load_config
 from pipelines.period import period_end, previous_period
+from pipelines.runners import check_runner_options
 
 FLOW_NAME = "doisoat-monthly"
 
@@ -63,9 +64,14 @@ def _scheduled_time() -> dt.datetime:
 
 
 def run_communes(deployment: Deployment, period: str) -> MonthlyResult:
-    """Run ``reconcile`` for each commune of ``deployment`` (inside a flow: as sub-flows)."""
+    """Run ``reconcile`` for each commune of ``deployment`` (inside a flow: as sub-flows), its
+    match pieces on the configuration's Dask cluster when it names one."""
     from pipelines.flow import reconcile
+    from pipelines.runners import task_runner
 
+    runner = task_runner(deployment.workers, deployment.dask_address)
+    if runner is not None:
+        reconcile = reconcile.with_options(task_runner=runner)
     result = MonthlyResult(deployment.name, period)
     for commune in deployment.communes:
         state = reconcile(**deployment.run_parameters(commune, period), return_state=True)
@@ -79,12 +85,19 @@ def run_communes(deployment: Deployment, period: str) -> MonthlyResult:
 
 
 @flow(name=FLOW_NAME, log_prints=False)
-def monthly(config: str, period: str | None = None):
+def monthly(config: str, period: str | None = None, workers: int | None = None, dask_address: str | None = None,
+            scratch: str | None = None):
     """Reconcile every commune of the deployment file ``config`` for ``period`` (YYYY-MM;
-    default: the month before the scheduled time). Failed when any commune did not fully succeed."""
+    default: the month before the scheduled time). Failed when any commune did not fully succeed.
+    ``workers``, ``dask_address`` and ``scratch`` replace the file's (``pipelines.runners``)."""
     logger = get_run_logger()
     try:
         deployment = load_config(config)
+        if workers or dask_address:
+            check_runner_options(workers, dask_address)
+            deployment = replace(deployment, workers=workers, dask_address=dask_address)
+        if scratch:
+            deployment = replace(deployment, scratch=scratch)
         period = period or previous_period(_scheduled_time(), deployment.schedule.timezone)
         period_end(period)
     except DoisoatError as err:

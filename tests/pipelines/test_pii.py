@@ -31,7 +31,7 @@ from contracts.fields import (
     RESIDENCY,
     SECTORS,
 )
-from pipelines import stages as stages_module
+from pipelines import partitions as partitions_module
 from pipelines.flow import reconcile
 from pipelines.ingest import SourceFile, ingest_file
 from pipelines.ops import purge
@@ -136,10 +136,10 @@ def runs(small_commune, tmp_path_factory):
         empty.write_text("", encoding="utf-8")
         states["no_residency"] = run("out_none", residency=str(empty))
 
-        def library_error(records, residents, settings, decisions=None):
+        def library_error(records, residents, model, settings):
             raise ValueError(f"could not compare {a_name!r} with {an_id}")  # what a library error may look like
 
-        mp.setattr(stages_module, "match_with_reviews", library_error)
+        mp.setattr(partitions_module, "link_part", library_error)  # in a match piece
         states["unexpected"] = run("out_unexpected")
     finally:
         mp.undo()
@@ -177,7 +177,7 @@ def test_the_runs_went_down_the_intended_paths(runs):
     assert states["no_residency"].is_failed() and states["no_residency"].message == "dan_cu_rong.csv: the file is empty"
     unexpected = states["unexpected"]
     assert unexpected.is_failed()
-    assert unexpected.message.startswith("match_task: unexpected ValueError at ")
+    assert unexpected.message.startswith("piece_task: unexpected ValueError at ")
     assert "it may hold personal data" in unexpected.message
 
 

@@ -54,6 +54,16 @@ def test_a_good_file_gives_absolute_paths_defaults_and_thresholds(tmp_path):
     assert cfg.communes[1].name == "26735"
 
 
+def test_a_dask_cluster_and_a_shared_scratch_folder_are_read(tmp_path):
+    cfg = load_config(write(tmp_path, 'dask_address = "tcp://10.0.0.5:8786"\nscratch = "shared/parts"\n' + GOOD))
+    assert (cfg.dask_address, cfg.workers) == ("tcp://10.0.0.5:8786", None)
+    assert cfg.scratch == str(tmp_path / "shared" / "parts")
+    assert cfg.run_parameters(cfg.communes[0], "2026-11")["scratch"] == cfg.scratch
+    local = load_config(write(tmp_path, "workers = 3\n" + GOOD))
+    assert (local.dask_address, local.workers, local.scratch) == (None, 3, None)
+    assert "scratch" not in local.run_parameters(local.communes[0], "2026-11")
+
+
 def test_run_parameters_fill_the_period_and_expand_globs(tmp_path):
     lists = tmp_path / "lists" / "2026-11"
     lists.mkdir(parents=True)
@@ -93,6 +103,9 @@ def test_run_parameters_fill_the_period_and_expand_globs(tmp_path):
     (lambda t: "retries = 3\n" + t, "doisoat.toml: retries: unknown key"),
     (lambda t: t.replace("[[communes]]", "[[commune]]").replace("[communes.sectors]", "[commune.sectors]"), "doisoat.toml: commune: unknown key"),
     (lambda t: t.replace("[thresholds]", "[thresholds"), "doisoat.toml: not valid TOML"),
+    (lambda t: 'dask_address = "10.0.0.5:8786"\n' + t, "doisoat.toml: dask_address: expected a Dask scheduler address"),
+    (lambda t: "workers = 0\n" + t, "doisoat.toml: workers: must be between 1 and 256"),
+    (lambda t: 'workers = 2\ndask_address = "tcp://10.0.0.5:8786"\n' + t, "doisoat.toml: workers: give dask_address"),
 ])
 def test_invalid_configuration_names_the_key_and_the_reason(tmp_path, change, message):
     with pytest.raises(ConfigError) as err:

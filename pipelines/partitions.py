@@ -1,0 +1,182 @@
+"""Partitioned matching: a sector's records in pieces of bounded size, each linked as its own task.
+
+A sector's list is prepared and its model trained once (``matchers.train`` on a sample); its
+records are then cut into contiguous pieces of at most ``PARTITION_ROWS`` rows, and each piece
+is blocked, compared, scored and decided against the *whole* extract (``matchers.link_part``),
+so no candidate pair is lost to the split; the list-wide rule of ``matchers.finish_parts`` runs
+on the joined pieces. The outcomes are those of ``matchers.link`` on the whole list (tested).
+
+Pieces travel through a ``Handoff``: in one process the frames stay in memory; when the tasks
+run on other processes or machines (a Dask cluster) every frame is a Parquet file in a scratch
+folder that all of them can read, removed when the run ends (it holds personal data).
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from contracts import fields as F
+from matchers import Linkage, LinkSettings, PreparedResidents, finish_parts, link_part, prepare_records, train
+from matchers.model import FellegiSunter
+from pipelines.fingerprints import record_fingerprints
+from pipelines.review.apply import DECISION_SCHEMA, effective_decisions, link_with_reviews, match_with_reviews
+
+PARTITION_ROWS = 100_000  # records per piece: bounds the candidate pairs a task holds
+KEEP_ALL = "_keep_all_pairs"  # a record whose every candidate pair is kept (analysts decided on it)
+EVIDENCE_CANDIDATES = 3  # pairs kept per decided record for match_evidence (pipelines.review.evidence)
+
+FrameRef = pl.DataFrame | str  # a frame in memory, or the path of its Parquet file
+
+
+@dataclass(frozen=True)
+class ResidentsRef:
+    """``PreparedResidents`` as handed to a piece's task: frames or Parquet paths."""
+
+    frame: FrameRef
+    key_counts: dict[str, FrameRef]
+    tf_norms: dict[str, float]
+    names: FrameRef | None
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """Where the frames of partition tasks live: in memory (``folder`` None) or as Parquet files."""
+
+    folder: Path | None = None
+
+    @classmethod
+    def in_folder(cls, parent: Path) -> Handoff:
+        """A fresh scratch folder below ``parent`` (created; remove it with ``clean``)."""
+        folder = Path(parent) / f"doisoat-parts-{uuid.uuid4().hex[:12]}"
+        folder.mkdir(parents=True)
+        return cls(folder)
+
+    def put(self, name: str, frame: pl.DataFrame) -> FrameRef:
+        if self.folder is None:
+            return frame
+        path = self.folder / f"{name}-{uuid.uuid4().hex[:8]}.parquet"
+        frame.write_parquet(path, compression="lz4", statistics=False)
+        return str(path)
+
+    def put_residents(self, prepared: PreparedResidents) -> ResidentsRef:
+        return ResidentsRef(
+            self.put("residents", prepared.frame),
+            {rule: self.put("key-counts", counts) for rule, counts in prepared.key_counts.items()},
+            dict(prepared.tf_norms),
+            None if prepared.names is None else self.put("resident-names", prepared.names),
+        )
+
+    def clean(self) -> None:
+        """Remove the scratch folder and everything in it."""
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def get(ref: FrameRef) -> pl.DataFrame:
+    """The frame behind a ``FrameRef``."""
+    return ref if isinstance(ref, pl.DataFrame) else pl.read_parquet(ref)
+
+
+def get_residents(ref: ResidentsRef | PreparedResidents) -> PreparedResidents:
+    """The ``PreparedResidents`` behind a ``ResidentsRef`` (read once per process when on files)."""
+    if isinstance(ref, PreparedResidents):
+        return ref
+    if isinstance(ref.frame, pl.DataFrame):
+        return PreparedResidents(ref.frame, dict(ref.key_counts), dict(ref.tf_norms), ref.names)
+    return _read_residents(ref.frame, tuple(sorted(ref.key_counts.items())), tuple(sorted(ref.tf_norms.items())),
+                           ref.names)
+
+
+@functools.lru_cache(maxsize=1)
+def _read_residents(frame: str, counts: tuple, norms: tuple, names: str | None) -> PreparedResidents:
+    return PreparedResidents(pl.read_parquet(frame), {k: pl.read_parquet(v) for k, v in counts}, dict(norms),
+                             None if names is None else pl.read_parquet(names))
+
+
+def pieces(rec: pl.DataFrame, rows: int = PARTITION_ROWS) -> list[pl.DataFrame]:
+    """``rec`` (ordered by ``record_key``) cut into contiguous pieces of at most ``rows`` rows."""
+    rows = max(int(rows), 1)
+    return [rec.slice(start, rows) for start in range(0, max(rec.height, 1), rows)] if rec.height else []
+
+
+def kept_pairs(best: pl.DataFrame, pairs: pl.DataFrame, keep_all: pl.DataFrame) -> pl.DataFrame:
+    """The scored pairs an analyst's view and the review step can still need: for each record
+    matched or in review, its ``EVIDENCE_CANDIDATES`` best pairs and its chosen one; for the records in
+    ``keep_all`` (``record_key``: analysts decided on them), every pair. The rest is dropped."""
+    if pairs.is_empty():
+        return pairs
+    chosen = best.filter(pl.col("outcome") != "unmatched").select(  # the list-wide rule only demotes
+        F.RECORD_KEY, pl.col("best_candidate_id").alias("_chosen")).drop_nulls("_chosen")
+    ranked = pairs.join(chosen, on=F.RECORD_KEY, how="left", maintain_order="left").with_columns(
+        pl.col("match_weight").rank("ordinal", descending=True).over(F.RECORD_KEY).alias("_rank"))
+    keep = ((pl.col("_chosen").is_not_null() & ((pl.col("_rank") <= EVIDENCE_CANDIDATES)
+                                                | (pl.col("person_id_r") == pl.col("_chosen"))))
+            | pl.col(F.RECORD_KEY).is_in(keep_all[F.RECORD_KEY].implode()))
+    return ranked.filter(keep).drop("_chosen", "_rank")
+
+
+# --- the partitioned match stage ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SectorPlan:
+    """A sector's list ready for its pieces: its records, its settings, the model trained once on
+    it and the pieces (``FrameRef`` of ``prepare_records`` rows); ``done`` holds (matches,
+    evidence) when no piece is needed (an empty list, an empty extract, exact passes only)."""
+
+    sector: str
+    records: pl.DataFrame
+    settings: LinkSettings
+    model: FellegiSunter | None = None
+    parts: tuple[FrameRef, ...] = ()
+    done: tuple[pl.DataFrame, pl.DataFrame] | None = None
+
+
+def plan_sector(sector: str, records: pl.DataFrame, prepared: PreparedResidents, settings: LinkSettings,
+                decisions: pl.DataFrame | None, handoff: Handoff, rows: int = PARTITION_ROWS) -> SectorPlan:
+    """Prepare a sector's records, train its model and cut it into pieces (``settings`` already the
+    sector's own, see ``stages.sector_settings``)."""
+    if records.is_empty() or settings.method == "deterministic" or prepared.frame.is_empty():
+        return SectorPlan(sector, records, settings, done=match_with_reviews(records, prepared, settings, decisions))
+    rec = prepare_records(records, prepared)
+    model = train(rec, prepared, settings)
+    decided = _decided_keys(records, decisions)
+    rec = rec.with_columns(pl.col(F.RECORD_KEY).is_in(decided.implode()).alias(KEEP_ALL))
+    parts = tuple(handoff.put(f"{sector}-part", piece) for piece in pieces(rec, rows))
+    return SectorPlan(sector, records, settings, model, parts)
+
+
+def _decided_keys(records: pl.DataFrame, decisions: pl.DataFrame | None) -> pl.Series:
+    """``record_key`` of the records an analyst has decided on (their pairs are all kept)."""
+    if decisions is None or decisions.is_empty():
+        return pl.Series(F.RECORD_KEY, [], pl.UInt32)
+    keyed = effective_decisions(decisions).join(record_fingerprints(records), on="record_fingerprint", how="inner")
+    return keyed[F.RECORD_KEY].unique()
+
+
+def link_piece(part: FrameRef, residents: ResidentsRef | PreparedResidents, model: FellegiSunter,
+               settings: LinkSettings, handoff: Handoff) -> tuple[FrameRef, FrameRef]:
+    """(decisions, kept pairs) of one piece, linked against the whole extract (``matchers.link_part``)."""
+    rec = get(part)
+    linkage = link_part(rec.drop(KEEP_ALL), get_residents(residents), model, settings)
+    keep_all = rec.filter(pl.col(KEEP_ALL)).select(F.RECORD_KEY)
+    return handoff.put("best", linkage.best), handoff.put("pairs", kept_pairs(linkage.best, linkage.pairs, keep_all))
+
+
+def finish_sector(plan: SectorPlan, linked: list[tuple[FrameRef, FrameRef]], residents: pl.DataFrame,
+                  decisions: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(records, matches with the analysts' decisions applied, match_evidence rows) of a sector
+    from its pieces' ``link_piece`` results, in the pieces' order."""
+    if plan.done is not None:
+        return plan.records, *plan.done
+    best = finish_parts([get(b) for b, _ in linked], plan.settings)
+    found = [frame for _, p in linked if (frame := get(p)).height]
+    pairs = pl.concat(found, how="diagonal_relaxed") if found else pl.DataFrame()
+    matches, evidence = link_with_reviews(Linkage(best, pairs, plan.model), plan.records, residents, plan.settings,
+                                          decisions if decisions is not None else pl.DataFrame(schema=DECISION_SCHEMA))
+    return plan.records, matches, evidence
