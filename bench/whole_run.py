@@ -1,6 +1,6 @@
 """The whole ``doisoat run`` end to end, every output written: wall time, stage times, peak memory.
 
-    .venv/bin/python bench/whole_run.py --residents 100000 1000000 [--runs 1]
+    .venv/bin/python bench/whole_run.py --residents 100000 1000000 [--runs 1] [--workers N]
 
 Each size runs the real command (``python -m pipelines.cli run``: Prefect flow, DuckDB, correction
 lists, report) in a child process on a commune generated once into bench/out/data/ (not timed),
@@ -8,7 +8,8 @@ with a fresh database and output folder. Wall time is measured around the child;
 and the process's peak memory are the ones the run summary prints ("Stages: ingest 4.5 s, …
 · peak memory 2,168 MB"); "startup" is wall minus the stages (interpreter, imports, Prefect's
 temporary server). Growth from the smallest to each larger size is reported against the size
-ratio. Writes bench/out/whole_run_r<sizes>.json.
+ratio. ``--workers N`` runs the match pieces on a temporary local Dask cluster of N processes
+(its start is in the match stage). Writes bench/out/whole_run_r<sizes>[_wN].json.
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ from sample_data.generate import SECTORS
 STAGES = re.compile(r"^Stages:\s+(?P<stages>.*) · peak memory (?P<peak>[0-9,.]+) MB", re.MULTILINE)
 
 
-def run_once(data: Path) -> dict:
+def run_once(data: Path, workers: int | None = None) -> dict:
     """One ``doisoat run`` over a generated commune; its wall time, stage times and peak memory."""
     work = Path(tempfile.mkdtemp(prefix="doisoat_whole_"))
     command = [sys.executable, "-m", "pipelines.cli", "run", "--residency", str(data / "residency.csv"),
                *[arg for s in SECTORS for arg in ("--sector", f"{s}={data / f'{s}.csv'}")],
-               "--period", "2026-10", "--db", str(work / "doisoat.duckdb"), "--out", str(work / "out")]
+               "--period", "2026-10", "--db", str(work / "doisoat.duckdb"), "--out", str(work / "out"),
+               *(["--workers", str(workers)] if workers else [])]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     wall = time.perf_counter() - started
@@ -81,13 +83,14 @@ def main() -> None:
     parser.add_argument("--residents", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--seed", type=int, default=C.DEFAULT_SEED)
     parser.add_argument("--runs", type=int, default=1, help="runs per size (the median is reported)")
+    parser.add_argument("--workers", type=int, default=None, help="match on a local Dask cluster of N processes")
     args = parser.parse_args()
     results = {}
     for size in sorted(args.residents):
         data = C.dataset(size, args.seed)
         rows = sum(pl.scan_csv(data / f"{s}.csv", infer_schema=False).select(pl.len()).collect().item()
                    for s in SECTORS)
-        run = median_run([run_once(data) for _ in range(args.runs)])
+        run = median_run([run_once(data, args.workers) for _ in range(args.runs)])
         run["sector_rows"] = rows
         results[size] = run
         print(table(size, rows, run), flush=True)
@@ -98,7 +101,8 @@ def main() -> None:
             a, b = results[sizes[0]], results[size]
             print(f"| {sizes[0]:,} | {size:,} | {size / sizes[0]:.0f} | {b['wall_s'] / a['wall_s']:.2f} | "
                   f"{b['peak_rss_mb'] / a['peak_rss_mb']:.2f} |")
-    out = C.write_json(f"whole_run_r{'_r'.join(map(str, sizes))}.json",
+    suffix = f"_w{args.workers}" if args.workers else ""
+    out = C.write_json(f"whole_run_r{'_r'.join(map(str, sizes))}{suffix}.json",
                        {"machine": C.machine(), "results": {str(k): v for k, v in results.items()}})
     print(f"→ {out}")
 

@@ -52,6 +52,7 @@ from pipelines.stages import (
     run_stages,
     unavailable,
     validate_stage,
+    without_raw_records,
 )
 from pipelines.store import RunOutput, write_run
 
@@ -111,7 +112,7 @@ def ingest_task(src: SourceFile, retries: int = 0, retry_delay: float = 0.0) -> 
 @task(name="validate", **PII_TASK)
 @hide_values
 def validate_task(result: FileResult, as_of: dt.date) -> FileResult:
-    checked = validate_stage(result, as_of)
+    checked = without_raw_records(validate_stage(result, as_of))
     progress.advance(result.source.source, "validate")
     return checked
 
@@ -168,15 +169,16 @@ def _on_prefect(distributed: bool = False):
     a read that failed unexpectedly is recorded as that file's failure (the others go on).
 
     ``distributed`` (a Dask task runner): only the match pieces go to the cluster, every other
-    stage runs here, in the flow's process (its frames never travel); in one process, at most
-    ``os.cpu_count()`` pieces are in flight at once (memory grows with the pieces held)."""
+    stage runs here, in the flow's process (its frames never travel). At most ``os.cpu_count()``
+    calls of a match step run here at once (each holds its candidate pairs)."""
     tasks = {"ingest": ingest_task, "validate": validate_task, "match.train": train_task, "match.part": piece_task,
              "match.finish": match_task, "reconcile": reconcile_task, "cross-sector": cross_sector_task}
 
     def run(stage: str, fn, calls) -> list:
         if distributed and stage != "match.part":
             return [_inline(tasks[stage], call, stage) for call in calls]
-        futures = _submit(tasks[stage], calls, None if distributed or stage != "match.part" else os.cpu_count() or 1)
+        bounded = stage.startswith("match.") and not (distributed and stage == "match.part")
+        futures = _submit(tasks[stage], calls, os.cpu_count() or 1 if bounded else None)
         if stage == "ingest":
             return [f.result() if f.state.is_completed() else unavailable(call[0], _failure(f.state))
                     for f, call in zip(futures, calls)]

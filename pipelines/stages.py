@@ -72,10 +72,13 @@ class FileResult:
     failures: pl.DataFrame | None = None
     findings: pl.DataFrame | None = None  # soft contract findings (contracts.rules), valid rows only
     warning: str | None = None  # read, but nothing usable: every row rejected, or no data rows
+    counted: int | None = None  # rows_read, kept when the raw records were let go (``without_raw_records``)
 
     @property
     def rows_read(self) -> int:
         """Sheet rows read as records (a register row unpivoted into dose rows counts once)."""
+        if self.counted is not None:
+            return self.counted
         if self.ingested is None:
             return 0
         return self.ingested.records.select(pl.struct(LINEAGE).n_unique()).item() if self.ingested.records.height else 0
@@ -83,6 +86,15 @@ class FileResult:
     @property
     def rows_rejected(self) -> int:
         return 0 if self.failures is None else self.failures.select(LINEAGE).unique().height
+
+
+def without_raw_records(result: FileResult) -> FileResult:
+    """A validated file without its raw records (the valid rows and the failures stay): once
+    validated, nothing reads them again, and at scale they are a second copy of every row."""
+    if result.ingested is None or result.valid is None:
+        return result
+    return replace(result, counted=result.rows_read,
+                   ingested=replace(result.ingested, records=result.ingested.records.clear()))
 
 
 @dataclass(frozen=True)
@@ -321,6 +333,7 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
     run = _timed(run, seconds, peaks)
     read = run("ingest", ingest_stage, [(src, read_retries, read_retry_delay) for src in sources])
     checked: list[FileResult] = run("validate", validate_stage, [(f, as_of) for f in read])
+    del read  # the raw records, unless ``checked`` still holds them
     residency_files = [f for f in checked if f.source.source == F.RESIDENCY]
     if not residency_files:
         raise DoisoatError("no residency extract among the inputs")
@@ -342,6 +355,7 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
                       [(part, on_files, plan.model, plan.settings, handoff) for plan in plans for part in plan.parts]))
     matched = run("match.finish", finish_sector,
                   [(plan, [next(linked) for _ in plan.parts], residents, decisions.get(plan.sector)) for plan in plans])
+    del plans, linked, prepared, on_files  # the pieces and the blocking keys: not needed any more
     reconciled = run("reconcile", reconcile_stage,
                      [(sector, files_of[sector], records, matches, residents)
                       for sector, (records, matches, _) in zip(sectors, matched)])
