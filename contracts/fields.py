@@ -55,8 +55,11 @@ SECTOR_FIELDS: dict[str, tuple[str, ...]] = {
     "vaccination": ("vaccine", "dose", "vaccination_date"),
     "social_protection": ("allowance_category", "allowance_amount", "allowance_start"),
     "social_insurance": ("insurance_number", "health_card_number"),
-    "union_membership": ("organisation", "join_date"),
+    "union_membership": ("organisation", "join_date", "branch"),
 }
+# A union branch is named after the village it gathers ("Chi hội Thôn 3"): where its members
+# live. The matcher reads it as the row's address when the row has none (``matchers.link``).
+BRANCH = "branch"
 
 # Dates of sector events, parsed like the birth date (with ``<field>_precision``) and checked by
 # the soft rules (not after the period, not before the birth date).

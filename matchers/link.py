@@ -36,6 +36,7 @@ from matchers.model import (
     score,
     train_em,
 )
+from matchers.normalise import branch_place
 
 PAIR_FIELDS = (F.PERSON_ID, F.OLD_ID, F.FULL_NAME, F.BIRTH_DATE, F.BIRTH_DATE_PRECISION, F.GENDER, F.ADDRESS,
                F.COMMUNE_CODE, F.COMMUNE_CANDIDATES)
@@ -80,10 +81,14 @@ class Linkage:
 
 
 def _fields(frame: pl.DataFrame) -> list[pl.Expr]:
-    return [
-        (pl.col(f) if f in frame.columns else pl.lit(None)).cast(FIELD_TYPES.get(f, pl.String)).alias(f)
-        for f in PAIR_FIELDS
-    ]
+    """The ``PAIR_FIELDS`` of a side; a row without an address but with a union branch is placed
+    by the village the branch is named after (``normalise.branch_place``)."""
+    def field(f: str) -> pl.Expr:
+        expr = pl.col(f) if f in frame.columns else pl.lit(None)
+        if f == F.ADDRESS and F.BRANCH in frame.columns:
+            expr = pl.coalesce(expr.cast(pl.String), branch_place(F.BRANCH))
+        return expr.cast(FIELD_TYPES.get(f, pl.String)).alias(f)
+    return [field(f) for f in PAIR_FIELDS]
 
 
 @dataclass(frozen=True)

@@ -290,3 +290,17 @@ def spelling_key(col: str | pl.Expr, *, is_folded: bool = False) -> pl.Expr:
 def id_gender(col: str | pl.Expr) -> pl.Expr:
     """Gender from a 12-digit personal ID (4th digit odd → "F", even → "M"); else null."""
     return id_is_female(_expr(col)).replace_strict({True: "F", False: "M"}, default=None, return_dtype=pl.String)
+
+
+_BRANCH_PREFIX = (
+    r"(?i)^\s*(?:chi|tổ|phân)\s+(?:hội|đoàn)"
+    r"(?:\s+(?:phụ\s+nữ|nông\s+dân|cựu\s+chiến\s+binh|người\s+cao\s+tuổi|thanh\s+niên|ccb|nct|pn|nd))?"
+    r"\s*[:\-–]?\s*"
+)
+
+
+def branch_place(expr: pl.Expr | str) -> pl.Expr:
+    """The village a union branch is named after: "Chi hội Phụ nữ Thôn 3" → "Thôn 3", "Chi đoàn
+    Xóm Đông" → "Xóm Đông"; a name without such a prefix is kept; nothing left gives null."""
+    expr = pl.col(expr) if isinstance(expr, str) else expr
+    return expr.str.replace(_BRANCH_PREFIX, "").str.strip_chars().replace("", None)

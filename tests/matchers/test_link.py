@@ -183,3 +183,29 @@ def test_words_run_together_still_find_the_resident_without_an_id(residents):
     fused = " ".join(words[:-2]) + " " + words[-2] + words[-1]
     best = run_link(residents, {**r, "person_id": None, "old_id": None, "full_name": fused}).best.row(0, named=True)
     assert (best["outcome"], best["residency_id"]) == ("matched", r["person_id"])
+
+
+def test_a_union_branch_tells_two_namesakes_in_different_villages_apart(residents):
+    """Two residents "Lò Thị Mỷ" born in 1980, one in Thôn 2, one in Thôn 5; a women's union row
+    with the year only, no ID and no address, from "Chi hội Phụ nữ Thôn 5": the branch names
+    the village she lives in, so the Thôn 5 resident is her candidate; without it the two tie."""
+    twins = pl.DataFrame([
+        {**row(person_id="036180000991", full_name="Lò Thị Mỷ", birth_date=dt.date(1980, 3, 9), gender="F",
+               address="Thôn 2")},
+        {**row(person_id="036180000992", full_name="Lò Thị Mỷ", birth_date=dt.date(1980, 11, 21), gender="F",
+               address="Thôn 5")},
+    ], schema=residents.schema)
+    extract = pl.concat([residents, twins])
+    schema = {"full_name": pl.String, "birth_date": pl.Date, "birth_date_precision": pl.String, "gender": pl.String,
+              "branch": pl.String}
+
+    def best(branch):
+        records = pl.DataFrame([{"full_name": "Lò Thị Mỷ", "birth_date": dt.date(1980, 1, 1),
+                                 "birth_date_precision": "year", "gender": "F", "branch": branch}],
+                               schema=schema).with_row_index(KEY)
+        return link(records, extract, LinkSettings(one_row_per_person=True)).best.row(0, named=True)
+
+    placed, unplaced = best("Chi hội Phụ nữ Thôn 5"), best(None)
+    assert placed["best_candidate_id"] == "036180000992"
+    assert placed["outcome"] in ("matched", "review")
+    assert placed["best_candidate_probability"] > 0.8 > 0.6 > unplaced["best_candidate_probability"]

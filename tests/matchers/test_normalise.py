@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matchers.normalise import (
+    branch_place,
     canonical_name,
     fold_table,
     folded,
@@ -316,3 +317,18 @@ def test_final_consonant_keeps_the_mark(onset, rhyme, tone):
     if rhyme.startswith("uye"):
         word = onset + "uy" + _marked("ê", tone) + rhyme[3:]
     assert one(canonical_name("x"), word) == word
+
+
+@pytest.mark.parametrize(("branch", "village"), [
+    ("Chi hội Phụ nữ Thôn 3", "Thôn 3"),
+    ("Chi đoàn Xóm Đông", "Xóm Đông"),
+    ("chi hội CCB thôn 2", "thôn 2"),
+    ("Tổ hội Nông dân: Ấp Bắc", "Ấp Bắc"),
+    ("Phân hội Người cao tuổi Tổ dân phố 7", "Tổ dân phố 7"),
+    ("Thôn 1753", "Thôn 1753"),  # already the village
+    ("Chi hội", None),  # nothing named
+    (None, None),
+])
+def test_branch_place_is_the_village_a_branch_is_named_after(branch, village):
+    frame = pl.DataFrame({"b": [branch]}, schema={"b": pl.String})
+    assert frame.select(branch_place("b")).item() == village
