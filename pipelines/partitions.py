@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,9 @@ from pipelines.review.apply import DECISION_SCHEMA, effective_decisions, link_wi
 PARTITION_ROWS = 100_000  # records per piece: bounds the candidate pairs a task holds
 KEEP_ALL = "_keep_all_pairs"  # a record whose every candidate pair is kept (analysts decided on it)
 EVIDENCE_CANDIDATES = 3  # pairs kept per decided record for match_evidence (pipelines.review.evidence)
+
+SCRATCH_PREFIX = "doisoat-parts-"  # a run's scratch folder (personal data), removed when it ends
+STALE_AFTER = 24 * 3600  # a scratch folder this old was left by a run that was killed
 
 FrameRef = pl.DataFrame | str  # a frame in memory, or the path of its Parquet file
 
@@ -52,8 +56,14 @@ class Handoff:
 
     @classmethod
     def in_folder(cls, parent: Path) -> Handoff:
-        """A fresh scratch folder below ``parent`` (created; remove it with ``clean``)."""
-        folder = Path(parent) / f"doisoat-parts-{uuid.uuid4().hex[:12]}"
+        """A fresh scratch folder below ``parent`` (created; remove it with ``clean``). Folders a
+        killed run left there more than ``STALE_AFTER`` seconds ago are removed first."""
+        parent = Path(parent)
+        cutoff = time.time() - STALE_AFTER
+        for old in parent.glob(f"{SCRATCH_PREFIX}*"):
+            if old.is_dir() and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        folder = parent / f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}"
         folder.mkdir(parents=True)
         return cls(folder)
 

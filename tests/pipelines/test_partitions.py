@@ -84,3 +84,16 @@ def test_decisions_apply_across_pieces(small_commune, whole):
     key_last = records.filter(pl.col(F.RECORD_KEY) == last[F.RECORD_KEY])[F.SOURCE_ROW][0]
     assert rows[1][key_first] == other  # accepted
     assert rows[1][key_last] != last["residency_id"]  # rejected, never proposed again
+
+
+def test_a_scratch_folder_left_by_a_killed_run_is_removed_by_the_next(tmp_path):
+    import os
+    import time
+
+    left = Handoff.in_folder(tmp_path)
+    left.put("piece", pl.DataFrame({"a": [1]}))
+    recent = Handoff.in_folder(tmp_path)  # another run's, still young: kept
+    day_ago = time.time() - 25 * 3600
+    os.utime(left.folder, (day_ago, day_ago))
+    current = Handoff.in_folder(tmp_path)
+    assert not left.folder.exists() and recent.folder.exists() and current.folder.exists()
