@@ -330,8 +330,7 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
                             partition_rows=run_options.get("partition_rows") or PARTITION_ROWS)
     finally:
         handoff.clean()
-    checked, all_results, evidence = stages.files, stages.results, stages.evidence
-
+    checked, all_results = stages.files, stages.results
     failed = [(str(f.source.path), f.error) for f in checked if f.error]
     status = "partial" if failed else "succeeded"
     parameters = {"residency": residency, "sectors": sectors, "period": period, "match_method": match_method}
@@ -340,18 +339,19 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
     if dask:
         parameters["engine"] = "dask"
     tables = _tables(checked, all_results)
-    tables["match_evidence"] = evidence
+    tables["match_evidence"] = stages.evidence
     run = RunOutput(run_id, period, started, datetime.now(), status, parameters, tables,
                     commune=run_options.get("commune"))
+    summary = RunSummary(run_id, period, status, Path(db), Path(out), _summaries(checked, all_results), failed)
+    summary.warnings = [(str(f.source.path), f.warning) for f in checked if f.warning]
+    files, seconds, peaks = len(checked), dict(stages.seconds), dict(stages.peaks)
+    # Only the tables are written: the rows, matches and residents behind them can go first.
+    del stages, checked, all_results, tables
     writing = time.perf_counter()
     separate = reset_peak()
-    published = write_task(Path(db), Path(out), run)
-    seconds = {**stages.seconds, "write": time.perf_counter() - writing}
-    peaks = {**stages.peaks, "write": peak_mb()}
-    summary = RunSummary(run_id, period, status, Path(db), Path(out), _summaries(checked, all_results), failed,
-                         published=published)
-    summary.warnings = [(str(f.source.path), f.warning) for f in checked if f.warning]
+    summary.published = write_task(Path(db), Path(out), run)
+    seconds["write"], peaks["write"] = time.perf_counter() - writing, peak_mb()
     summary.seconds, summary.peaks_mb = seconds, peaks
     summary.peak_memory_mb = max(peaks.values()) if separate else peak_mb()
-    logger.info("run %s finished: %s, %d files, %d failed", run_id, status, len(checked), len(failed))
+    logger.info("run %s finished: %s, %d files, %d failed", run_id, status, files, len(failed))
     return summary
