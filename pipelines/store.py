@@ -141,7 +141,7 @@ def write_run(db_path: Path, run: RunOutput) -> None:
             cols = [c for c in table_columns(table) if c != "run_id"]
             batch = frame.select(pl.lit(run.run_id).alias("run_id"),
                                  *[pl.col(c) if c in frame.columns else pl.lit(None, pl.String).alias(c) for c in cols])
-            con.register("_batch", batch.to_arrow())
+            con.register("_batch", batch.to_arrow(compat_level=pl.CompatLevel.newest()))  # string views: no copy
             quoted = ", ".join(f'"{c}"' for c in ["run_id", *cols])
             con.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM _batch")
             con.unregister("_batch")
