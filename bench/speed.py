@@ -1,6 +1,7 @@
 """Wall time per pipeline stage and peak memory, at one or more sizes; checks near-linear scaling.
 
     .venv/bin/python bench/speed.py --residents 100000 1000000 [--method ...] [--reconcile]
+    .venv/bin/python bench/speed.py --residents 100000 1000000 --whole [--workers N] [--runs 3]
 
 Each size runs in its own child process (so peak memory is that size's alone) on a commune
 generated once into bench/out/data/ (generation is not timed). Stages, as the pipeline runs
@@ -11,6 +12,9 @@ per sector) and, with ``--reconcile``, reconcile_stage (findings) per sector.
 Peak memory is the process's resident-set high-water mark (VmHWM from /proc/self/status, which
 counts polars' and DuckDB's native allocations; tracemalloc would not), reset before each stage
 so each stage's own peak is shown, and the whole run's peak. Writes bench/out/speed_<method>.json.
+
+``--whole`` measures the whole ``doisoat run`` instead (every output written, Prefect, DuckDB,
+correction lists), per stage, with growth between the sizes: ``bench/whole_run.py``.
 """
 
 from __future__ import annotations
@@ -121,8 +125,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--method", default=C.default_method(),
                     help="matchers.LinkSettings method (default: LinkSettings().method = %(default)s)")
     ap.add_argument("--reconcile", action="store_true", help="also time reconcile_stage (findings)")
+    ap.add_argument("--whole", action="store_true", help="the whole doisoat run (bench/whole_run.py)")
+    ap.add_argument("--workers", type=int, default=None, help="with --whole: match on a local Dask cluster")
+    ap.add_argument("--runs", type=int, default=1, help="with --whole: runs per size (the median is reported)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if a.whole:
+        import whole_run
+
+        whole_run.main(["--residents", *map(str, a.residents), "--seed", str(a.seed), "--runs", str(a.runs),
+                        *(["--workers", str(a.workers)] if a.workers else [])])
+        return
     if a.child:  # one size, result as JSON on stdout
         print(json.dumps(child(a.residents[0], a.seed, a.method, a.reconcile)))
         return

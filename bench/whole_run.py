@@ -78,13 +78,13 @@ def table(size: int, rows: int, run: dict) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--residents", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--seed", type=int, default=C.DEFAULT_SEED)
     parser.add_argument("--runs", type=int, default=1, help="runs per size (the median is reported)")
     parser.add_argument("--workers", type=int, default=None, help="match on a local Dask cluster of N processes")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     results = {}
     for size in sorted(args.residents):
         data = C.dataset(size, args.seed)

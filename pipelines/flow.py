@@ -169,22 +169,31 @@ def _on_prefect(distributed: bool = False):
     a read that failed unexpectedly is recorded as that file's failure (the others go on).
 
     ``distributed`` (a Dask task runner): only the match pieces go to the cluster, every other
-    stage runs here, in the flow's process (its frames never travel). At most ``os.cpu_count()``
-    calls of a match step run here at once (each holds its candidate pairs)."""
+    stage runs here, in the flow's process (its frames never travel). Match steps run here at
+    most ``_in_flight`` at a time."""
     tasks = {"ingest": ingest_task, "validate": validate_task, "match.train": train_task, "match.part": piece_task,
              "match.finish": match_task, "reconcile": reconcile_task, "cross-sector": cross_sector_task}
 
     def run(stage: str, fn, calls) -> list:
         if distributed and stage != "match.part":
             return [_inline(tasks[stage], call, stage) for call in calls]
-        bounded = stage.startswith("match.") and not (distributed and stage == "match.part")
-        futures = _submit(tasks[stage], calls, os.cpu_count() or 1 if bounded else None)
+        futures = _submit(tasks[stage], calls, _in_flight(stage, distributed))
         if stage == "ingest":
             return [f.result() if f.state.is_completed() else unavailable(call[0], _failure(f.state))
                     for f, call in zip(futures, calls)]
         return [f.result() for f in futures]
 
     return run
+
+
+def _in_flight(stage: str, distributed: bool) -> int | None:
+    """How many calls of a stage may run here at once (None: all): a match step holds candidate
+    pairs (one per core), joining a sector's pieces builds its evidence (one at a time)."""
+    if stage == "match.finish":
+        return 1
+    if stage.startswith("match.") and not (distributed and stage == "match.part"):
+        return os.cpu_count() or 1
+    return None
 
 
 def _inline(task_fn, call: tuple, stage: str):
