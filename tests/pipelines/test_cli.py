@@ -32,6 +32,10 @@ def test_help(command):
     (["--sector", "tiem_chung=x.csv", "--period", "2026-11"], "Error: --sector 'tiem_chung': unknown sector; choose one of civil_status, vaccination, social_protection, social_insurance, union_membership"),
     (["--sector", "vaccination", "--period", "2026-11"], "Error: --sector 'vaccination': expected NAME=PATH"),
     (["--sector", "vaccination=x.csv", "--period", "11/2026"], "Error: period '11/2026' is not a month in YYYY-MM form"),
+    (["--sector", "vaccination=x.csv", "--period", "2026-11", "--workers", "2", "--dask-address", "tcp://127.0.0.1:8786"],
+     "Error: give --workers (a temporary local cluster) or --dask-address (an existing one), not both"),
+    (["--sector", "vaccination=x.csv", "--period", "2026-11", "--dask-address", "127.0.0.1:8786"],
+     "Error: --dask-address '127.0.0.1:8786' is not a Dask scheduler address (tcp://HOST:PORT)"),
 ])
 def test_bad_usage_exits_2_with_one_line(tmp_path, args, message):
     result = cli("run", "--residency", "r.csv", "--db", str(tmp_path / "d.duckdb"), "--out", str(tmp_path), *args)
