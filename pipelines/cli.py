@@ -97,6 +97,8 @@ def _print_summary(summary) -> None:
         stages = ", ".join(f"{stage} {took:.1f} s" + (f" ({peaks[stage] / 1024:.1f} GB)" if stage in peaks else "")
                            for stage, took in seconds.items())
         typer.echo(f"Stages:   {stages} · peak memory {summary.peak_memory_mb:,.0f} MB")
+    if getattr(summary, "pieces", 0):
+        typer.echo(f"Matching: {summary.pieces} piece(s), linked in {summary.engine}")
     typer.echo(f"Database: {summary.db}")
     typer.echo(f"Outputs:  {summary.out}")
 

@@ -89,6 +89,8 @@ class RunSummary:
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage, write included
     peaks_mb: dict[str, float] = field(default_factory=dict)  # peak resident memory per stage, write included
     peak_memory_mb: float = 0.0  # the process's peak resident memory during the run
+    pieces: int = 0  # match pieces linked, all sectors (``pipelines.partitions``)
+    engine: str = "this process"  # where the pieces ran: "this process" or "Dask"
 
 
 def _failure(state) -> BaseException | None:
@@ -354,6 +356,7 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
     summary = RunSummary(run_id, period, status, Path(db), Path(out), _summaries(checked, all_results), failed)
     summary.warnings = [(str(f.source.path), f.warning) for f in checked if f.warning]
     files, seconds, peaks = len(checked), dict(stages.seconds), dict(stages.peaks)
+    summary.pieces, summary.engine = stages.pieces, "Dask" if dask else "this process"
     # Only the tables are written: the rows, matches and residents behind them can go first.
     del stages, checked, all_results, tables
     writing = time.perf_counter()

@@ -312,6 +312,7 @@ class StagesResult:
     evidence: pl.DataFrame = field(default_factory=pl.DataFrame)  # match_evidence rows with ``sector``
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
     peaks: dict[str, float] = field(default_factory=dict)  # peak resident memory per stage, MB
+    pieces: int = 0  # match pieces linked (``pipelines.partitions``), all sectors
 
 
 def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
@@ -351,6 +352,7 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
         (sector, files_of[sector], prepared, settings, decisions.get(sector), handoff, partition_rows)
         for sector in sectors])
     on_files = handoff.put_residents(prepared) if handoff.folder is not None else prepared
+    n_pieces = sum(len(plan.parts) for plan in plans)
     linked = iter(run("match.part", link_piece,
                       [(part, on_files, plan.model, plan.settings, handoff) for plan in plans for part in plan.parts]))
     matched = run("match.finish", finish_sector,
@@ -365,7 +367,8 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
     evidence = [ev.with_columns(pl.lit(sector).alias("sector"))
                 for sector, (_, _, ev) in zip(sectors, matched) if ev.height]
     return StagesResult(checked, residents, finished, by_sector,
-                        pl.concat(evidence, how="vertical_relaxed") if evidence else pl.DataFrame(), seconds, peaks)
+                        pl.concat(evidence, how="vertical_relaxed") if evidence else pl.DataFrame(), seconds, peaks,
+                        n_pieces)
 
 
 def _timed(run: StageRunner, seconds: dict[str, float], peaks: dict[str, float]) -> StageRunner:

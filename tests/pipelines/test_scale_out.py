@@ -36,6 +36,8 @@ def _run(folder: Path, tmp_path: Path, name: str, runner=None) -> dict[str, list
                  out=str(tmp_path / f"out-{name}"), partition_rows=PIECE_ROWS, scratch=str(tmp_path / "scratch"),
                  return_state=True)
     assert state.is_completed(), state.message
+    summary = state.result()
+    assert summary.pieces > len(SECTORS) and summary.engine == ("Dask" if runner is not None else "this process")
     con = duckdb.connect(str(db), read_only=True)
     try:
         return {q: con.sql(q).fetchall() for q in (OUTCOMES, FINDINGS, EVIDENCE)}
