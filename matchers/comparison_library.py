@@ -242,14 +242,33 @@ def place_comparison(overlap: float = 1.0) -> Comparison:
     )
 
 
+def guardian_comparison() -> Comparison:
+    """The mother or carer a row names (a vaccination book's "Họ tên mẹ/người chăm sóc", a birth
+    register's mother), looked for in the candidate's household by spelling key (the pair column
+    ``guardian_in_household``, made by ``matchers.link``). Levels:
+
+    missing (the row names nobody, or the candidate has no household) · in the household · not.
+    """
+    g = pl.col("guardian_in_household")
+    return Comparison(
+        "guardian",
+        (
+            Level("missing", g.is_null()),
+            Level("in the household", g, m_start=0.7),
+            Level("not in the household", pl.lit(True), m_start=0.3),
+        ),
+    )
+
+
 def default_comparisons() -> tuple[Comparison, ...]:
-    """name, birth_date, id, gender, place with their default settings."""
+    """name, birth_date, id, gender, place, guardian with their default settings."""
     return (
         name_comparison(),
         birth_date_comparison(),
         id_comparison(),
         gender_comparison(),
         place_comparison(),
+        guardian_comparison(),
     )
 
 
@@ -273,6 +292,14 @@ def compare(
     ``names`` is passed on to `add_comparison_inputs` (per-name helpers computed beforehand).
     """
     comparisons = default_comparisons() if comparisons is None else tuple(comparisons)
+    # A pair column a level reads (not a side's field, not a helper) that these pairs lack is
+    # null: its comparison is missing (``guardian_in_household`` of pairs not made by ``link``).
+    absent = sorted(r for r in _roots(comparisons) if r not in pairs.columns
+                    and not r.startswith(HELPER_PREFIX) and not r.endswith(("_l", "_r")))
+    if absent:
+        given = pairs.columns
+        return compare(pairs.with_columns(pl.lit(None, pl.Boolean).alias(r) for r in absent), comparisons,
+                       dedupe=dedupe, names=names).select(*given, *(c.output_name for c in comparisons))
     if any(c.startswith(HELPER_PREFIX) for c in pairs.columns):
         return pairs.with_columns(c.gamma() for c in comparisons)
     groups: dict[tuple[str, ...], list[Comparison]] = {}

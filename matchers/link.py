@@ -36,13 +36,15 @@ from matchers.model import (
     score,
     train_em,
 )
-from matchers.normalise import branch_place
+from matchers.normalise import branch_place, spelling_key
 
 PAIR_FIELDS = (F.PERSON_ID, F.OLD_ID, F.FULL_NAME, F.BIRTH_DATE, F.BIRTH_DATE_PRECISION, F.GENDER, F.ADDRESS,
                F.COMMUNE_CODE, F.COMMUNE_CANDIDATES)
 FIELD_TYPES = {F.BIRTH_DATE: pl.Date}
 # Term-frequency columns of the pairs (declared on the levels) → the residents' key they count.
 TF_KEYS = {"tf_name": "bk_name", "tf_given": "bk_given"}
+HOUSEHOLD, GUARDIAN = "household_id", "guardian_name"  # the extract's household; the row's mother or carer
+GUARDIAN_IN_HOUSEHOLD = "guardian_in_household"  # read by ``comparison_library.guardian_comparison``
 MAX_IN_EXTRACT_SHARE = 0.9  # at most this share of a list's rows is taken to be in the extract (the prior)
 
 
@@ -108,7 +110,9 @@ def prepare_residents(residents: pl.DataFrame | PreparedResidents,
     """Prepare the residency extract once; pass the result to several ``link`` calls (idempotent)."""
     if isinstance(residents, PreparedResidents):
         return residents
-    frame = blocking_keys(residents.select(_fields(residents)).with_row_index(RESIDENT))
+    household = pl.col(HOUSEHOLD) if HOUSEHOLD in residents.columns else pl.lit(None, pl.String)
+    frame = blocking_keys(residents.select(*_fields(residents), household.cast(pl.String).alias(HOUSEHOLD))
+                          .with_row_index(RESIDENT))
     # Keys that only some sector rows carry (no date; a year-only date) match every resident.
     frame = frame.with_columns(pl.col("bk_year").alias("bk_coarse_year"), pl.lit(1, pl.Int8).alias("bk_no_date"))
     n = max(frame.height, 1)
@@ -122,7 +126,9 @@ def prepare_residents(residents: pl.DataFrame | PreparedResidents,
 
 
 def _prepare_records(records: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:
-    frame = blocking_keys(records.select(pl.col(RECORD_KEY).cast(pl.UInt32), *_fields(records)))
+    guardian = pl.col(GUARDIAN) if GUARDIAN in records.columns else pl.lit(None, pl.String)
+    frame = blocking_keys(records.select(pl.col(RECORD_KEY).cast(pl.UInt32), *_fields(records),
+                                         spelling_key(guardian.cast(pl.String)).alias("bk_guardian")))
     known = residents.select(pl.col(F.PERSON_ID).alias("bk_person_id"), pl.col(RESIDENT).alias("id_owner"))
     frame = frame.join(known.drop_nulls("bk_person_id").unique("bk_person_id"), on="bk_person_id", how="left",
                        maintain_order="left")
@@ -132,12 +138,32 @@ def _prepare_records(records: pl.DataFrame, residents: pl.DataFrame) -> pl.DataF
 
 
 def _pairs_frame(index: pl.DataFrame, records: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:
-    """Attach both sides' fields (``_l`` sector, ``_r`` residency) to ``record_key, resident_key`` pairs."""
-    left = records.select(RECORD_KEY, "id_owner", *[pl.col(f).alias(f"{f}_l") for f in PAIR_FIELDS])
-    right = residents.select(RESIDENT, "tf_name", "tf_given", *[pl.col(f).alias(f"{f}_r") for f in PAIR_FIELDS])
-    return index.join(left, on=RECORD_KEY, how="left", maintain_order="left").join(
+    """Attach both sides' fields (``_l`` sector, ``_r`` residency) to ``record_key, resident_key``
+    pairs, and ``guardian_in_household`` (see ``_guardian_in_household``)."""
+    left = records.select(RECORD_KEY, "id_owner", *[pl.col(f).alias(f"{f}_l") for f in PAIR_FIELDS],
+                          *(["bk_guardian"] if "bk_guardian" in records.columns else []))
+    right = residents.select(RESIDENT, "tf_name", "tf_given", *[pl.col(f).alias(f"{f}_r") for f in PAIR_FIELDS],
+                             *([HOUSEHOLD] if HOUSEHOLD in residents.columns else []))
+    pairs = index.join(left, on=RECORD_KEY, how="left", maintain_order="left").join(
         right, on=RESIDENT, how="left", maintain_order="left"
     )
+    return _guardian_in_household(pairs, residents)
+
+
+def _guardian_in_household(pairs: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:
+    """``guardian_in_household``: the mother or carer the row names (a vaccination book's "Họ tên
+    mẹ") is, by spelling key, someone of the candidate's household; null when the row names
+    nobody or the candidate has no household."""
+    if "bk_guardian" not in pairs.columns or HOUSEHOLD not in pairs.columns:
+        return pairs.with_columns(pl.lit(None, pl.Boolean).alias(GUARDIAN_IN_HOUSEHOLD)).drop(
+            "bk_guardian", HOUSEHOLD, strict=False)
+    members = residents.select(pl.col(HOUSEHOLD), pl.col("bk_name").alias("bk_guardian")).drop_nulls().unique()
+    found = pairs.join(members.with_columns(pl.lit(True).alias("_member")), on=[HOUSEHOLD, "bk_guardian"],
+                       how="left", maintain_order="left")
+    known = pl.col("bk_guardian").is_not_null() & pl.col(HOUSEHOLD).is_not_null()
+    return found.with_columns(
+        pl.when(known).then(pl.col("_member").fill_null(False)).alias(GUARDIAN_IN_HOUSEHOLD)
+    ).drop("_member", "bk_guardian", HOUSEHOLD)
 
 
 def _neutralise_foreign_ids(pairs: pl.DataFrame, comparisons: dict[str, Comparison]) -> pl.DataFrame:

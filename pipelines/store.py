@@ -50,7 +50,8 @@ TABLES: dict[str, str] = {
         decision VARCHAR, match_weight DOUBLE, match_probability DOUBLE,
         name_level VARCHAR, name_weight DOUBLE, birth_date_level VARCHAR, birth_date_weight DOUBLE,
         id_level VARCHAR, id_weight DOUBLE, gender_level VARCHAR, gender_weight DOUBLE,
-        place_level VARCHAR, place_weight DOUBLE, full_name_l VARCHAR, full_name_r VARCHAR,
+        place_level VARCHAR, place_weight DOUBLE, guardian_level VARCHAR, guardian_weight DOUBLE,
+        full_name_l VARCHAR, full_name_r VARCHAR,
         birth_date_l VARCHAR, birth_date_r VARCHAR, person_id_l VARCHAR, person_id_r VARCHAR,
         old_id_l VARCHAR, old_id_r VARCHAR, gender_l VARCHAR, gender_r VARCHAR, address_l VARCHAR, address_r VARCHAR""",
     "review_decisions": """

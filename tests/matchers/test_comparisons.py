@@ -383,7 +383,7 @@ def test_missing_base_columns_and_empty_frames():
         c.output_name for c in default_comparisons()
     ]
     exact = {label: g for g, label in NAME.gammas.items()}["exact"]
-    assert out.row(0) == ("Lê Hùng", "Lê Hùng", exact, -1, -1, -1, -1)
+    assert out.row(0) == ("Lê Hùng", "Lê Hùng", exact, -1, -1, -1, -1, -1)  # all but the name missing
     assert compare(pairs_frame([])).height == 0
 
 
@@ -460,3 +460,17 @@ def test_starting_m_is_declared_on_the_levels():
     assert default_m([c]) == {"x": pytest.approx({2: 0.7, 1: 0.2, 0: 0.1})}
     for comparison in default_comparisons():  # every default level but at most one says its m
         assert sum(level.m_start is None for level in comparison.levels[1:]) <= 1, comparison.name
+
+
+@pytest.mark.parametrize(("in_household", "expected"), [
+    (True, "in the household"),  # "Hà Thị Vân" on the vaccination row lives with the candidate
+    (False, "not in the household"),
+    (None, "missing"),  # the row names no mother or carer, or the candidate has no household
+])
+def test_guardian_levels(in_household, expected):
+    from matchers import guardian_comparison
+
+    guardian = guardian_comparison()
+    frame = pl.DataFrame({"guardian_in_household": [in_household]}, schema={"guardian_in_household": pl.Boolean})
+    out = compare(frame, [guardian])
+    assert guardian.gammas[out[guardian.output_name].item()] == expected

@@ -209,3 +209,31 @@ def test_a_union_branch_tells_two_namesakes_in_different_villages_apart(resident
     assert placed["best_candidate_id"] == "036180000992"
     assert placed["outcome"] in ("matched", "review")
     assert placed["best_candidate_probability"] > 0.8 > 0.6 > unplaced["best_candidate_probability"]
+
+
+def test_the_mother_named_on_a_vaccination_row_is_looked_for_in_the_childs_household(residents):
+    """"Lò Minh Khôi", born 03/05/2021, lives with his mother "Hà Thị Vân". A vaccination row with
+    his name and birth date, no ID, naming her is matched to him, the mother counting for him; the
+    same row naming a mother nobody in his household is called ("Đặng Thị Lụa": perhaps another
+    child of the same name, registered elsewhere) has the mother counting against him."""
+    family = pl.DataFrame([
+        {**row(person_id="036321000771", full_name="Lò Minh Khôi", birth_date=dt.date(2021, 5, 3), gender="M",
+               address="Thôn 4"), "household_id": "H-0771"},
+        {**row(person_id="036195000772", full_name="Hà Thị Vân", birth_date=dt.date(1995, 8, 14), gender="F",
+               address="Thôn 4"), "household_id": "H-0771"},
+    ], schema={**residents.schema, "household_id": pl.String})
+    extract = pl.concat([residents.with_columns(pl.lit(None, pl.String).alias("household_id")), family])
+    schema = {"full_name": pl.String, "birth_date": pl.Date, "birth_date_precision": pl.String, "gender": pl.String,
+              "guardian_name": pl.String}
+    records = pl.DataFrame([
+        {"full_name": "Lò Minh Khôi", "birth_date": dt.date(2021, 5, 3), "birth_date_precision": "day",
+         "gender": "M", "guardian_name": mother} for mother in ("HÀ THỊ VÂN", "Đặng Thị Lụa")
+    ], schema=schema).with_row_index(KEY)
+    linkage = link(records, extract)
+    best = linkage.best.sort(KEY)
+    levels = linkage.pairs.filter(pl.col("person_id_r") == "036321000771").sort(KEY)["explain_guardian"].to_list()
+    assert levels == ["guardian: in the household", "guardian: not in the household"]
+    named = best.row(0, named=True)
+    assert (named["outcome"], named["residency_id"]) == ("matched", "036321000771")
+    weights = linkage.pairs.filter(pl.col("person_id_r") == "036321000771").sort(KEY)
+    assert weights["bf_guardian"][0] > 0 > weights["bf_guardian"][1]  # for him, then against
