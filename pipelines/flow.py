@@ -190,9 +190,7 @@ def _on_prefect(distributed: bool = False):
 
 def _in_flight(stage: str, distributed: bool) -> int | None:
     """How many calls of a stage may run here at once (None: all): a match step holds candidate
-    pairs (one per core), joining a sector's pieces builds its evidence (one at a time)."""
-    if stage == "match.finish":
-        return 1
+    pairs or builds a sector's evidence, one per core."""
     if stage.startswith("match.") and not (distributed and stage == "match.part"):
         return os.cpu_count() or 1
     return None
