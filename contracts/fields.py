@@ -60,6 +60,8 @@ SECTOR_FIELDS: dict[str, tuple[str, ...]] = {
 # A union branch is named after the village it gathers ("Chi hội Thôn 3"): where its members
 # live. The matcher reads it as the row's address when the row has none (``matchers.link``).
 BRANCH = "branch"
+HOUSEHOLD_ID = "household_id"  # the extract's household (Mã hộ)
+GUARDIAN_NAME = "guardian_name"  # the mother or carer a row names (vaccination books, birth registers)
 
 # Dates of sector events, parsed like the birth date (with ``<field>_precision``) and checked by
 # the soft rules (not after the period, not before the birth date).

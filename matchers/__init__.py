@@ -19,9 +19,9 @@ from matchers.comparison_library import (
     default_comparisons,
     explain,
     gender_comparison,
+    guardian_comparison,
     id_comparison,
     name_comparison,
-    guardian_comparison,
     place_comparison,
 )
 from matchers.decide import BEST_SCHEMA
@@ -54,7 +54,7 @@ __all__ = [
     "BEST_SCHEMA", "BlockingError", "BlockingRule", "Comparison", "GAMMA_ELSE", "GAMMA_MISSING", "Level",
     "LinkSettings", "Linkage", "PreparedResidents", "RESULT_SCHEMA", "add_comparison_inputs",
     "birth_date_comparison", "canonical_name", "compare", "decide_again", "default_comparisons", "explain",
-    "finish_parts", "folded", "gender_comparison", "gender_from_name", "guardian_comparison", "given_name", "has_diacritics", "id_comparison", "link", "link_part",
-    "middle_names", "name_comparison", "name_tokens", "place_comparison", "prepare_records", "prepare_residents", "surname",
-    "telex_folded", "train",
+    "finish_parts", "folded", "gender_comparison", "gender_from_name", "given_name", "guardian_comparison",
+    "has_diacritics", "id_comparison", "link", "link_part", "middle_names", "name_comparison", "name_tokens",
+    "place_comparison", "prepare_records", "prepare_residents", "surname", "telex_folded", "train",
 ]

@@ -43,7 +43,7 @@ PAIR_FIELDS = (F.PERSON_ID, F.OLD_ID, F.FULL_NAME, F.BIRTH_DATE, F.BIRTH_DATE_PR
 FIELD_TYPES = {F.BIRTH_DATE: pl.Date}
 # Term-frequency columns of the pairs (declared on the levels) → the residents' key they count.
 TF_KEYS = {"tf_name": "bk_name", "tf_given": "bk_given"}
-HOUSEHOLD, GUARDIAN = "household_id", "guardian_name"  # the extract's household; the row's mother or carer
+HOUSEHOLD, GUARDIAN = F.HOUSEHOLD_ID, F.GUARDIAN_NAME
 GUARDIAN_IN_HOUSEHOLD = "guardian_in_household"  # read by ``comparison_library.guardian_comparison``
 MAX_IN_EXTRACT_SHARE = 0.9  # at most this share of a list's rows is taken to be in the extract (the prior)
 

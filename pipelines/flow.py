@@ -28,11 +28,6 @@ from pipelines import progress
 from pipelines.ingest import SourceFile, configure_sources, parse_sector_arg
 from pipelines.memory import peak_mb, reset_peak
 from pipelines.outputs import Published, prepare_run, publish
-from pipelines.period import period_end
-from pipelines.privacy import hide_values
-from pipelines.review import load_decisions
-from pipelines.runlock import exclusive_run
-from pipelines.runners import distributed
 from pipelines.partitions import (
     PARTITION_ROWS,
     FrameRef,
@@ -42,6 +37,11 @@ from pipelines.partitions import (
     finish_sector,
     link_piece,
 )
+from pipelines.period import period_end
+from pipelines.privacy import hide_values
+from pipelines.review import load_decisions
+from pipelines.runlock import exclusive_run
+from pipelines.runners import distributed
 from pipelines.stages import (
     FileResult,
     SectorResult,

@@ -40,12 +40,12 @@ FrameRef = pl.DataFrame | str  # a frame in memory, or the path of its Parquet f
 
 @dataclass(frozen=True)
 class ResidentsRef:
-    """``PreparedResidents`` as handed to a piece's task: frames or Parquet paths."""
+    """``PreparedResidents`` as Parquet files, for pieces linked in other processes."""
 
-    frame: FrameRef
-    key_counts: dict[str, FrameRef]
+    frame: str
+    key_counts: dict[str, str]
     tf_norms: dict[str, float]
-    names: FrameRef | None
+    names: str | None
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,10 @@ class Handoff:
         frame.write_parquet(path, compression="lz4", statistics=False)
         return str(path)
 
-    def put_residents(self, prepared: PreparedResidents) -> ResidentsRef:
+    def put_residents(self, prepared: PreparedResidents) -> ResidentsRef | PreparedResidents:
+        """The prepared extract as its pieces' tasks get it: itself in memory, else Parquet files."""
+        if self.folder is None:
+            return prepared
         return ResidentsRef(
             self.put("residents", prepared.frame),
             {rule: self.put("key-counts", counts) for rule, counts in prepared.key_counts.items()},
@@ -97,8 +100,6 @@ def get_residents(ref: ResidentsRef | PreparedResidents) -> PreparedResidents:
     """The ``PreparedResidents`` behind a ``ResidentsRef`` (read once per process when on files)."""
     if isinstance(ref, PreparedResidents):
         return ref
-    if isinstance(ref.frame, pl.DataFrame):
-        return PreparedResidents(ref.frame, dict(ref.key_counts), dict(ref.tf_norms), ref.names)
     return _read_residents(ref.frame, tuple(sorted(ref.key_counts.items())), tuple(sorted(ref.tf_norms.items())),
                            ref.names)
 

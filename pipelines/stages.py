@@ -189,16 +189,6 @@ def plan_sector_stage(sector: str, files: list[FileResult], residents: PreparedR
                        handoff, partition_rows)
 
 
-def match_sector_stage(sector: str, files: list[FileResult], residents: pl.DataFrame | PreparedResidents,
-                       settings: LinkSettings, decisions: pl.DataFrame | None = None,
-                       ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(records, matches with the analysts' review decisions applied, match_evidence rows) of a
-    sector in one piece (``matchers.link`` on the whole list)."""
-    records = sector_records(files)
-    matches, evidence = match_with_reviews(records, residents, sector_settings(settings, sector), decisions)
-    return records, matches, evidence
-
-
 def reconcile_stage(sector: str, files: list[FileResult], records: pl.DataFrame,
                     matches: pl.DataFrame, residents: pl.DataFrame) -> SectorResult:
     """Outcomes for every data row of the sector's files (rejected rows included) and findings."""
@@ -351,7 +341,7 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
     plans: list[SectorPlan] = run("match.train", plan_sector_stage, [
         (sector, files_of[sector], prepared, settings, decisions.get(sector), handoff, partition_rows)
         for sector in sectors])
-    on_files = handoff.put_residents(prepared) if handoff.folder is not None else prepared
+    on_files = handoff.put_residents(prepared)
     n_pieces = sum(len(plan.parts) for plan in plans)
     linked = iter(run("match.part", link_piece,
                       [(part, on_files, plan.model, plan.settings, handoff) for plan in plans for part in plan.parts]))

@@ -23,7 +23,7 @@ from prefect.states import Completed, Failed
 from contracts import DoisoatError
 from pipelines.ops.config import Deployment, load_config
 from pipelines.period import period_end, previous_period
-from pipelines.runners import check_runner_options
+from pipelines.runners import check_runner_options, task_runner
 
 FLOW_NAME = "doisoat-monthly"
 
@@ -67,7 +67,6 @@ def run_communes(deployment: Deployment, period: str) -> MonthlyResult:
     """Run ``reconcile`` for each commune of ``deployment`` (inside a flow: as sub-flows), its
     match pieces on the configuration's Dask cluster when it names one."""
     from pipelines.flow import reconcile
-    from pipelines.runners import task_runner
 
     runner = task_runner(deployment.workers, deployment.dask_address)
     if runner is not None:
