@@ -41,16 +41,19 @@ def _run_flow(residency: Path, sectors: list[str], period: str, db: Path, out: P
               runner=None, **options):
     """Run the reconcile flow with a progress display on a terminal; return its summary or exit 1.
 
-    The database's run lock is taken first, so a second run is refused before Prefect starts."""
+    The database's run lock is taken first, so a second run is refused before Prefect starts; then
+    Prefect's temporary server (when no server is configured) boots while the flow's modules load."""
+    from pipelines import prefect_server
     from pipelines.runlock import exclusive_run
 
     with exclusive_run(db):
+        prefect_server.warm_up()
         return _run_flow_locked(residency, sectors, period, db, out, match_method, runner, **options)
 
 
 def _run_flow_locked(residency: Path, sectors: list[str], period: str, db: Path, out: Path, match_method: str,
                      runner=None, **options):
-    from pipelines import progress
+    from pipelines import prefect_server, progress
     from pipelines.flow import reconcile
 
     if runner is not None:  # pieces on a Dask cluster (pipelines.runners)
@@ -58,18 +61,20 @@ def _run_flow_locked(residency: Path, sectors: list[str], period: str, db: Path,
 
     params = dict(residency=str(residency), sectors=sectors, period=period, db=str(db), out=str(out),
                   match_method=match_method, **{k: v for k, v in options.items() if v is not None})
-    if sys.stderr.isatty():
-        from rich.console import Console
+    prefect_server.ready()
+    with prefect_server.run_settings():
+        if sys.stderr.isatty():
+            from rich.console import Console
 
-        console = Console(stderr=True)
-        with console.status("Starting the Prefect engine…") as status:
-            progress.listen(lambda source, stage: status.update(f"{stage}: {source} done"))
-            try:
-                state = reconcile(**params, return_state=True)
-            finally:
-                progress.listen(None)
-    else:
-        state = reconcile(**params, return_state=True)
+            console = Console(stderr=True)
+            with console.status("Starting the Prefect engine…") as status:
+                progress.listen(lambda source, stage: status.update(f"{stage}: {source} done"))
+                try:
+                    state = reconcile(**params, return_state=True)
+                finally:
+                    progress.listen(None)
+        else:
+            state = reconcile(**params, return_state=True)
     if not state.is_completed():
         _fail(state.message or "the run failed")
     return state.result()
@@ -307,10 +312,11 @@ def _run_config(config: Path, period: str, **scale_out) -> None:
         period_end(period)
     except DoisoatError as err:
         _fail(str(err), code=2)
+    from pipelines import prefect_server
     from pipelines.runlock import exclusive_run
 
     try:
-        with exclusive_run(Path(deployment.db)):
+        with exclusive_run(Path(deployment.db)), prefect_server.run_settings():
             state = monthly(config=str(deployment.path), period=period, return_state=True,
                             **{k: str(v) if isinstance(v, Path) else v for k, v in scale_out.items() if v})
     except DoisoatError as err:

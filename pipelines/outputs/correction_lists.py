@@ -22,6 +22,7 @@ import xlsxwriter
 
 from contracts import fields as F
 from pipelines.findings import SECTOR_VI, SEVERITY_VI, severity_rank
+from pipelines.outputs.sheet_xml import Cell, rows_xml, splice_rows
 from pipelines.privacy import write_private
 from pipelines.units import commune_label
 
@@ -114,6 +115,8 @@ def build_workbook(findings: pl.DataFrame, meta: ListMeta) -> bytes:
                        "created": meta.generated_at})
     ws = wb.add_worksheet(LIST_SHEET)
     fmt = _formats(wb)
+    # every format numbered up front: the lines' cells are written outside xlsxwriter, by style index
+    styles = {name: f._get_xf_index() for name, f in fmt.items()}
     last_col = len(COLUMNS) - 1
     period_vi = f"{meta.period[5:7]}/{meta.period[:4]}"
     commune = commune_label(meta.commune_code)
@@ -136,32 +139,6 @@ def build_workbook(findings: pl.DataFrame, meta: ListMeta) -> bytes:
         ws.set_column(j, j, width)
     ws.set_row(header_row, 45)
     first = header_row + 1
-    values = rows.select(
-        [pl.col(c).cast(pl.String).fill_null("") if c else pl.lit("").alias(f"_blank{j}") for j, (_, c, _) in enumerate(COLUMNS)]
-    ).rows()
-    severities = rows["severity"].to_list()
-    heights = _row_heights(rows)
-    for i, (row, severity, height) in enumerate(zip(values, severities, heights, strict=True)):
-        r = first + i
-        ws.set_row(r, height)
-        cell = fmt.get(f"cell_{severity}", fmt["cell"])
-        ws.write_number(r, 0, i + 1, fmt["cell_center"])
-        for j in range(1, len(COLUMNS)):
-            header = COLUMNS[j][0]
-            if row[j] == "" and header not in (RESPONSE_HEADER, REASON_HEADER):
-                ws.write_blank(r, j, None, fmt["cell"])
-            elif j == 2 and row[j].isdigit():
-                ws.write_number(r, j, int(row[j]), fmt["cell_center"])
-            elif j == 2:
-                ws.write_string(r, j, row[j], fmt["cell_center"])
-            elif header == "Mức độ":
-                ws.write_string(r, j, row[j], cell)
-            elif header in (RESPONSE_HEADER, REASON_HEADER):
-                ws.write_blank(r, j, None, fmt["answer"])
-            elif header == KEY_HEADER:
-                ws.write_string(r, j, row[j], fmt["key"])
-            else:
-                ws.write_string(r, j, row[j], fmt["text"] if j in (1, 4, 5) else fmt["cell"])
     last = first + max(rows.height, 1) - 1
     if rows.height:
         response_col = HEADERS.index(RESPONSE_HEADER)
@@ -182,19 +159,42 @@ def build_workbook(findings: pl.DataFrame, meta: ListMeta) -> bytes:
     _page_setup(ws, header_row)
     _meta_sheet(wb, meta, rows.height)
     wb.close()
-    return buffer.getvalue()
+    if rows.is_empty():
+        return buffer.getvalue()
+    lines = rows_xml(rows.with_row_index("_line", offset=1), first, _line_cells(styles), _row_heights())
+    return splice_rows(buffer.getvalue(), 1, footer, lines)
 
 
-def _row_heights(rows: pl.DataFrame) -> list[float]:
+def _line_cells(styles: dict[str, int]) -> list[Cell]:
+    """The cells of one list line, column by column: the running number, the row numbers in the
+    original file (a number when there is one), the finding's texts, the severity in its colour, the
+    two answer cells left blank for the officer, and the finding key."""
+    severity = pl.col("severity").replace_strict(
+        {s: styles[f"cell_{s}"] for s in SEVERITY_FILL}, default=styles["cell"], return_dtype=pl.Int64)
+    cells = [Cell("number", pl.col("_line").cast(pl.String), styles["cell_center"])]
+    for j, (header, column, _) in enumerate(COLUMNS[1:], start=1):
+        value = pl.col(column).cast(pl.String) if column else None
+        if header in (RESPONSE_HEADER, REASON_HEADER):
+            cells.append(Cell("blank", None, styles["answer"]))
+        elif j == 2:
+            cells.append(Cell("digits", value, styles["cell_center"], styles["cell"]))
+        elif header == "Mức độ":
+            cells.append(Cell("string", value, severity, styles["cell"]))
+        elif header == KEY_HEADER:
+            cells.append(Cell("string", value, styles["key"], styles["cell"]))
+        else:
+            cells.append(Cell("string", value, styles["text"] if j in (1, 4, 5) else styles["cell"], styles["cell"]))
+    return cells
+
+
+def _row_heights() -> pl.Expr:
     """Points per data row so wrapped text shows whole (spreadsheet programs do not always
     re-measure rows on opening): 15 pt per line of the column that needs most lines."""
     lines = [
         (pl.col(c).cast(pl.String).fill_null("").str.len_chars() / max(width * 1.3 - 1, 1)).ceil().clip(1)
         for _, c, width in COLUMNS if c is not None and c != "finding_id"
     ]
-    if rows.is_empty():
-        return []
-    return rows.select((pl.max_horizontal(lines) * 15 + 2).alias("h"))["h"].to_list()
+    return pl.max_horizontal(lines) * 15 + 2
 
 
 def _formats(wb: xlsxwriter.Workbook) -> dict:
