@@ -61,7 +61,6 @@ def _run_flow_locked(residency: Path, sectors: list[str], period: str, db: Path,
 
     params = dict(residency=str(residency), sectors=sectors, period=period, db=str(db), out=str(out),
                   match_method=match_method, **{k: v for k, v in options.items() if v is not None})
-    prefect_server.ready()
     with prefect_server.run_settings():
         if sys.stderr.isatty():
             from rich.console import Console
