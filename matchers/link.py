@@ -154,13 +154,15 @@ def _guardian_in_household(pairs: pl.DataFrame, residents: pl.DataFrame) -> pl.D
     """``guardian_in_household``: the mother or carer the row names (a vaccination book's "Họ tên
     mẹ") is, by spelling key, someone of the candidate's household; null when the row names
     nobody or the candidate has no household."""
-    if "bk_guardian" not in pairs.columns or HOUSEHOLD not in pairs.columns:
+    known = pl.col("bk_guardian").is_not_null() & pl.col(HOUSEHOLD).is_not_null()
+    if "bk_guardian" not in pairs.columns or HOUSEHOLD not in pairs.columns or not pairs.select(known.any()).item():
         return pairs.with_columns(pl.lit(None, pl.Boolean).alias(GUARDIAN_IN_HOUSEHOLD)).drop(
             "bk_guardian", HOUSEHOLD, strict=False)
-    members = residents.select(pl.col(HOUSEHOLD), pl.col("bk_name").alias("bk_guardian")).drop_nulls().unique()
+    asked = pairs.filter(known).select(HOUSEHOLD).unique()  # only the households some row names a carer in
+    members = (residents.join(asked, on=HOUSEHOLD, how="semi")
+               .select(pl.col(HOUSEHOLD), pl.col("bk_name").alias("bk_guardian")).drop_nulls().unique())
     found = pairs.join(members.with_columns(pl.lit(True).alias("_member")), on=[HOUSEHOLD, "bk_guardian"],
                        how="left", maintain_order="left")
-    known = pl.col("bk_guardian").is_not_null() & pl.col(HOUSEHOLD).is_not_null()
     return found.with_columns(
         pl.when(known).then(pl.col("_member").fill_null(False)).alias(GUARDIAN_IN_HOUSEHOLD)
     ).drop("_member", "bk_guardian", HOUSEHOLD)

@@ -24,8 +24,9 @@ from pipelines.findings.base import date_text, finding, gender_text
 def _name_findings(m: pl.DataFrame) -> list[pl.DataFrame]:
     """Missing diacritics (low), words run together or split (low: "LêKhánh Mẫn" for "Lê Khánh
     Mẫn"), middle name missing/extra, spelled differently. Tone placement, case, stray spaces and
-    "Ð" are not findings (the canonical forms agree)."""
-    m = m.with_columns(
+    "Ð" are not findings (the canonical forms agree). Rows whose name is the resident's as it
+    stands cannot differ in canonical form either: only the others are normalised."""
+    m = m.filter(pl.col(F.FULL_NAME) != pl.col("name_r")).with_columns(
         canonical_name(F.FULL_NAME).alias("_canon_l"), canonical_name("name_r").alias("_canon_r"),
     ).with_columns(
         folded("_canon_l", is_canonical=True).alias("_fold_l"), folded("_canon_r", is_canonical=True).alias("_fold_r"),

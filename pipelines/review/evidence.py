@@ -68,9 +68,13 @@ def evidence(best: pl.DataFrame, pairs: pl.DataFrame, records: pl.DataFrame, res
     else:
         scored = chosen.join(best.select(F.RECORD_KEY, "match_probability"), on=F.RECORD_KEY).with_columns(
             pl.lit(1, pl.Int32).alias("rank"))
-    left = records.select(pl.col(F.RECORD_KEY).cast(pl.UInt32), F.SOURCE_FILE, pl.col(F.SOURCE_ROW).cast(pl.Int32),
-                          *_side(records, "l")).join(record_fingerprints(records), on=F.RECORD_KEY)
-    right = residents.select(pl.col(F.PERSON_ID).alias("residency_id"), *_side(residents, "r")).unique("residency_id")
+    shown = records.with_columns(pl.col(F.RECORD_KEY).cast(pl.UInt32)).join(
+        scored.select(pl.col(F.RECORD_KEY).cast(pl.UInt32)).unique(), on=F.RECORD_KEY, how="semi")
+    left = shown.select(F.RECORD_KEY, F.SOURCE_FILE, pl.col(F.SOURCE_ROW).cast(pl.Int32),
+                        *_side(shown, "l")).join(record_fingerprints(shown), on=F.RECORD_KEY)
+    candidates = residents.join(scored.select(pl.col("residency_id").alias(F.PERSON_ID)).unique(), on=F.PERSON_ID,
+                                how="semi")  # only the residents shown, not the whole extract
+    right = candidates.select(pl.col(F.PERSON_ID).alias("residency_id"), *_side(candidates, "r")).unique("residency_id")
     frame = (scored.join(left, on=F.RECORD_KEY, how="left").join(right, on="residency_id", how="left")
              .join(applied.select(F.RECORD_KEY, "residency_id", "decision"), on=[F.RECORD_KEY, "residency_id"], how="left"))
     for c in EVIDENCE_COLUMNS:
