@@ -267,35 +267,20 @@ def write_correction_lists(out: Path, findings: pl.DataFrame, run_id: str, perio
     return sorted(written)
 
 
-PARALLEL_ROWS = 200_000  # above this many lines in all, the workbooks are built by worker processes
+PARALLEL_ROWS = 200_000  # above this many lines in all, the workbooks are built side by side
 
 
 def _build_all(jobs: list[tuple[pl.DataFrame, ListMeta]]) -> list[bytes]:
-    """The workbooks' bytes, in order. Building an XLSX is Python work cell by cell, so a province's
-    lists are built side by side in worker processes (one per core, started fresh, the lines sent
-    as Arrow IPC); a commune's lists in this process."""
+    """The workbooks' bytes, in order. A list's lines are polars work and zlib (both let go of the
+    GIL), so a province's lists are built side by side in threads, one per core, the biggest first;
+    a commune's in turn."""
+    import concurrent.futures
     import os
 
     workers = min(len(jobs), os.cpu_count() or 1)
     if workers < 2 or sum(g.height for g, _ in jobs) < PARALLEL_ROWS:
         return [build_workbook(g, m) for g, m in jobs]
-    import concurrent.futures
-    import multiprocessing
-
-    order = sorted(range(len(jobs)), key=lambda k: -jobs[k][0].height)  # the biggest lists first
-    books: dict[int, bytes] = {}
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(_build_from_ipc, _ipc(jobs[k][0]), jobs[k][1]): k for k in order}
-        for future in concurrent.futures.as_completed(futures):
-            books[futures[future]] = future.result()
+    order = sorted(range(len(jobs)), key=lambda k: -jobs[k][0].height)
+    with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="correction-list") as pool:
+        books = dict(zip(order, pool.map(lambda k: build_workbook(*jobs[k]), order)))
     return [books[k] for k in range(len(jobs))]
-
-
-def _ipc(frame: pl.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.write_ipc(buffer)
-    return buffer.getvalue()
-
-
-def _build_from_ipc(lines: bytes, meta: ListMeta) -> bytes:
-    return build_workbook(pl.read_ipc(io.BytesIO(lines)), meta)

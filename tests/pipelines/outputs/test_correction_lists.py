@@ -150,10 +150,10 @@ def test_every_sector_has_a_vietnamese_name():
     assert set(SECTORS) <= set(SECTOR_VI)
 
 
-def test_a_province_s_lists_built_by_worker_processes_are_the_same_files(findings, written, tmp_path, monkeypatch):
+def test_a_province_s_lists_built_side_by_side_are_the_same_files(findings, written, tmp_path, monkeypatch):
     import pipelines.outputs.correction_lists as lists
 
-    monkeypatch.setattr(lists, "PARALLEL_ROWS", 0)  # as for a province: every list in a worker process
+    monkeypatch.setattr(lists, "PARALLEL_ROWS", 0)  # as for a province: the lists built in threads
     parallel = write_correction_lists(tmp_path, findings, RUN_ID, "2026-11", MADE)
     _, serial = written
     assert len(serial) > 1
