@@ -42,13 +42,37 @@ def _run_flow(residency: Path, sectors: list[str], period: str, db: Path, out: P
     """Run the reconcile flow with a progress display on a terminal; return its summary or exit 1.
 
     The database's run lock is taken first, so a second run is refused before Prefect starts; then
-    Prefect's temporary server (when no server is configured) boots while the flow's modules load."""
+    Prefect's temporary server (when no server is configured) boots while the flow's modules load
+    and the input files are read ahead."""
     from pipelines import prefect_server
     from pipelines.runlock import exclusive_run
 
     with exclusive_run(db):
         prefect_server.warm_up()
-        return _run_flow_locked(residency, sectors, period, db, out, match_method, runner, **options)
+        _read_ahead(residency, sectors, options)
+        try:
+            return _run_flow_locked(residency, sectors, period, db, out, match_method, runner, **options)
+        finally:
+            from pipelines import readahead
+
+            readahead.clear()
+
+
+def _read_ahead(residency: Path, sectors: list[str], options: dict) -> None:
+    """Start reading the inputs while Prefect's server boots (``pipelines.readahead``); a problem
+    with the options is left for the flow to report."""
+    from contracts import DoisoatError
+    from pipelines import prefect_server, readahead
+    from pipelines.ingest import SourceFile, configure_sources, parse_sector_arg
+
+    if not prefect_server.started():
+        return
+    try:
+        sources = configure_sources([SourceFile("residency", Path(residency)), *map(parse_sector_arg, sectors)],
+                                    **{k: options.get(k) for k in ("encodings", "sheets", "mapping")})
+    except DoisoatError:
+        return
+    readahead.start(sources)
 
 
 def _run_flow_locked(residency: Path, sectors: list[str], period: str, db: Path, out: Path, match_method: str,

@@ -24,7 +24,7 @@ from contracts import DoisoatError
 from contracts import fields as F
 from matchers import LinkSettings, PreparedResidents
 from matchers.model import FellegiSunter
-from pipelines import progress
+from pipelines import progress, readahead
 from pipelines.ingest import SourceFile, configure_sources, parse_sector_arg
 from pipelines.memory import peak_mb, reset_peak
 from pipelines.outputs import Published, prepare_run, publish
@@ -105,8 +105,9 @@ def _failure(state) -> BaseException | None:
 @task(name="ingest", **PII_TASK)
 @hide_values
 def ingest_task(src: SourceFile, retries: int = 0, retry_delay: float = 0.0) -> FileResult:
-    """Read one source; an unavailable one is read again in the task (``stages.ingest_stage``)."""
-    result = ingest_stage(src, retries, retry_delay)
+    """Read one source (or take it as read ahead while Prefect started, ``pipelines.readahead``);
+    an unavailable one is read again in the task (``stages.ingest_stage``)."""
+    result = readahead.take(src) or ingest_stage(src, retries, retry_delay)
     progress.advance(src.source, "ingest")
     return result
 

@@ -129,7 +129,17 @@ def kept_pairs(best: pl.DataFrame, pairs: pl.DataFrame, keep_all: pl.DataFrame) 
     keep = ((pl.col("_chosen").is_not_null() & ((pl.col("_rank") <= EVIDENCE_CANDIDATES)
                                                 | (pl.col("person_id_r") == pl.col("_chosen"))))
             | pl.col(F.RECORD_KEY).is_in(keep_all[F.RECORD_KEY].implode()))
-    return ranked.filter(keep).drop("_chosen", "_rank")
+    return ranked.filter(keep).select(_kept_columns(pairs))
+
+
+def _kept_columns(pairs: pl.DataFrame) -> list[str]:
+    """The pair columns the review step and ``match_evidence`` read: the two keys, each comparison's
+    level and weight, the pair's weight and probability, and what a new decision among the
+    candidates left needs (the row's ID, its owner). Both sides' fields and the level labels are
+    not kept: the evidence takes the fields from the records and the extract and labels the levels
+    of the pairs it shows (``matchers.explain``)."""
+    wanted = {F.RECORD_KEY, "person_id_r", f"{F.PERSON_ID}_l", "id_owner", "match_weight", "match_probability"}
+    return [c for c in pairs.columns if c in wanted or c.startswith(("gamma_", "bf_"))]
 
 
 # --- the partitioned match stage ------------------------------------------------------------

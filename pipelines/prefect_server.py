@@ -66,6 +66,11 @@ def warm_up() -> None:
     atexit.register(stop)
 
 
+def started() -> bool:
+    """Whether this process started the early server (so the flow will wait for it)."""
+    return _server is not None
+
+
 def stop() -> None:
     """Stop the early server (at the end of the process)."""
     global _server, _url

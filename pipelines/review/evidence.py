@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 
 from contracts import fields as F
-from matchers import default_comparisons
+from matchers import default_comparisons, explain
 from pipelines.fingerprints import column_or_null, record_fingerprints
 
 COMPARISONS = tuple(c.name for c in default_comparisons())
@@ -57,6 +57,8 @@ def evidence(best: pl.DataFrame, pairs: pl.DataFrame, records: pl.DataFrame, res
         ranked = ranked.join(chosen.select(F.RECORD_KEY, "outcome", pl.col("residency_id").alias("_chosen")), on=F.RECORD_KEY)
         keep = ranked.filter((pl.col("person_id_r") == pl.col("_chosen"))
                              | ((pl.col("outcome") == "review") & (pl.col("rank") <= CANDIDATES_PER_REVIEW)))
+        if any(f"explain_{n}" not in keep.columns for n in COMPARISONS):  # pieces' pairs keep gammas only
+            keep = explain(keep)
         scored = keep.select(
             F.RECORD_KEY, pl.col("person_id_r").alias("residency_id"), "rank", "outcome", "match_weight", "match_probability",
             *[pl.col(f"explain_{n}").str.replace(rf"^{n}: ", "").alias(f"{n}_level") for n in COMPARISONS],

@@ -97,7 +97,7 @@ def read_text(path: Path, encoding: str | None) -> Grid:
 def _widths(text: str, delimiter: str) -> tuple[int, int]:
     """(most fields any line can hold, most fields of a line without quotes): one more than the
     delimiters counted per line (a quoted delimiter counts too, so the first is an upper bound)."""
-    lines = pl.Series(text.split("\n"), dtype=pl.String)
+    lines = pl.Series([text], dtype=pl.String).str.split("\n").explode()  # split in polars, not a Python list
     fields = lines.str.count_matches(delimiter, literal=True) + 1
     plain = fields.filter(~lines.str.contains('"', literal=True))
     return int(fields.max() or 1), int(plain.max() or 0) if plain.len() else 0
