@@ -9,7 +9,7 @@ import polars as pl
 
 from contracts import fields as F
 from matchers import default_comparisons, explain
-from pipelines.fingerprints import column_or_null, record_fingerprints
+from pipelines.fingerprints import IDENTITY_FIELDS, column_or_null, record_fingerprints
 
 COMPARISONS = tuple(c.name for c in default_comparisons())
 SIDE_FIELDS = (F.FULL_NAME, F.BIRTH_DATE, F.PERSON_ID, F.OLD_ID, F.GENDER, F.ADDRESS)
@@ -70,12 +70,15 @@ def evidence(best: pl.DataFrame, pairs: pl.DataFrame, records: pl.DataFrame, res
     else:
         scored = chosen.join(best.select(F.RECORD_KEY, "match_probability"), on=F.RECORD_KEY).with_columns(
             pl.lit(1, pl.Int32).alias("rank"))
-    shown = records.with_columns(pl.col(F.RECORD_KEY).cast(pl.UInt32)).join(
+    needed = [c for c in (F.RECORD_KEY, F.SOURCE_FILE, F.SOURCE_ROW, *SIDE_FIELDS, *IDENTITY_FIELDS)
+              if c in records.columns]  # a join gathers every column it carries: only these
+    shown = records.select(list(dict.fromkeys(needed))).with_columns(pl.col(F.RECORD_KEY).cast(pl.UInt32)).join(
         scored.select(pl.col(F.RECORD_KEY).cast(pl.UInt32)).unique(), on=F.RECORD_KEY, how="semi")
     left = shown.select(F.RECORD_KEY, F.SOURCE_FILE, pl.col(F.SOURCE_ROW).cast(pl.Int32),
                         *_side(shown, "l")).join(record_fingerprints(shown), on=F.RECORD_KEY)
-    candidates = residents.join(scored.select(pl.col("residency_id").alias(F.PERSON_ID)).unique(), on=F.PERSON_ID,
-                                how="semi")  # only the residents shown, not the whole extract
+    candidates = residents.select([c for c in dict.fromkeys((*SIDE_FIELDS, F.BIRTH_DATE_PRECISION)) if c in residents.columns]).join(
+        scored.select(pl.col("residency_id").alias(F.PERSON_ID)).unique(), on=F.PERSON_ID,
+        how="semi")  # only the residents shown, not the whole extract
     right = candidates.select(pl.col(F.PERSON_ID).alias("residency_id"), *_side(candidates, "r")).unique("residency_id")
     frame = (scored.join(left, on=F.RECORD_KEY, how="left").join(right, on="residency_id", how="left")
              .join(applied.select(F.RECORD_KEY, "residency_id", "decision"), on=[F.RECORD_KEY, "residency_id"], how="left"))
