@@ -30,6 +30,7 @@ import polars as pl
 from sample_data.generate import SECTORS
 
 STAGES = re.compile(r"^Stages:\s+(?P<stages>.*) · peak memory (?P<peak>[0-9,.]+) MB", re.MULTILINE)
+MATCH_STEPS = re.compile(r"^Matching: .*\((?P<steps>train .*)\)$", re.MULTILINE)
 
 
 def run_once(data: Path, workers: int | None = None) -> dict:
@@ -51,10 +52,13 @@ def run_once(data: Path, workers: int | None = None) -> dict:
              for part in found["stages"].split(", ")]
     stages = {name: float(took) for name, took, _ in parts}
     peaks = {name: float(gb) for name, _, gb in parts if gb}
+    found_steps = MATCH_STEPS.search(done.stdout)
+    steps = {name: float(took) for name, took in re.findall(r"(\w+) ([0-9.]+) s", found_steps["steps"])} \
+        if found_steps else {}
     outputs = sum(1 for _ in (work / "out").rglob("*") if _.is_file())
     db_mb = (work / "doisoat.duckdb").stat().st_size / 1e6
     shutil.rmtree(work, ignore_errors=True)
-    return {"wall_s": wall, "stages_s": stages, "stage_peaks_gb": peaks, "startup_s": wall - sum(stages.values()),
+    return {"wall_s": wall, "stages_s": stages, "match_steps_s": steps, "stage_peaks_gb": peaks, "startup_s": wall - sum(stages.values()),
             "peak_rss_mb": float(found["peak"].replace(",", "")), "output_files": outputs, "db_mb": db_mb}
 
 
@@ -72,6 +76,7 @@ def table(size: int, rows: int, run: dict) -> str:
              "| stage | wall s | peak memory GB |", "| --- | ---: | ---: |"]
     lines += [f"| {name} | {took:.1f} | {run['stage_peaks_gb'].get(name, float('nan')):.1f} |"
               for name, took in run["stages_s"].items()]
+    lines += [f"| · match {name} | {took:.1f} | |" for name, took in run.get("match_steps_s", {}).items()]
     lines += [f"| startup (interpreter, imports, Prefect; inputs read ahead meanwhile) | {run['startup_s']:.1f} | |",
               f"| **whole run** | **{run['wall_s']:.1f}** | |", "",
               f"peak memory {run['peak_rss_mb']:,.0f} MB · {run['output_files']} output files · "

@@ -126,7 +126,9 @@ def _print_summary(summary) -> None:
                            for stage, took in seconds.items())
         typer.echo(f"Stages:   {stages} · peak memory {summary.peak_memory_mb:,.0f} MB")
     if getattr(summary, "pieces", 0):
-        typer.echo(f"Matching: {summary.pieces} piece(s), linked in {summary.engine}")
+        names = {"train": "train", "part": "pieces", "finish": "finish"}
+        steps = ", ".join(f"{names.get(k, k)} {v:.1f} s" for k, v in getattr(summary, "match_steps", {}).items())
+        typer.echo(f"Matching: {summary.pieces} piece(s), linked in {summary.engine}" + (f" ({steps})" if steps else ""))
     typer.echo(f"Database: {summary.db}")
     typer.echo(f"Outputs:  {summary.out}")
 

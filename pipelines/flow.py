@@ -91,6 +91,7 @@ class RunSummary:
     peak_memory_mb: float = 0.0  # the process's peak resident memory during the run
     pieces: int = 0  # match pieces linked, all sectors (``pipelines.partitions``)
     engine: str = "this process"  # where the pieces ran: "this process" or "Dask"
+    match_steps: dict[str, float] = field(default_factory=dict)  # wall time of train, pieces, finish
 
 
 def _failure(state) -> BaseException | None:
@@ -356,6 +357,7 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
     summary.warnings = [(str(f.source.path), f.warning) for f in checked if f.warning]
     files, seconds, peaks = len(checked), dict(stages.seconds), dict(stages.peaks)
     summary.pieces, summary.engine = stages.pieces, "Dask" if dask else "this process"
+    summary.match_steps = {k.split(".", 1)[1]: v for k, v in stages.steps.items() if k.startswith("match.")}
     # Only the tables are written: the rows, matches and residents behind them can go first.
     del stages, checked, all_results, tables
     writing = time.perf_counter()

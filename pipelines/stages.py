@@ -303,6 +303,7 @@ class StagesResult:
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
     peaks: dict[str, float] = field(default_factory=dict)  # peak resident memory per stage, MB
     pieces: int = 0  # match pieces linked (``pipelines.partitions``), all sectors
+    steps: dict[str, float] = field(default_factory=dict)  # wall time of a stage's steps ("match.train" …)
 
 
 def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
@@ -321,7 +322,8 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
     as_of = period_end(period)
     seconds: dict[str, float] = {}
     peaks: dict[str, float] = {}
-    run = _timed(run, seconds, peaks)
+    steps: dict[str, float] = {}
+    run = _timed(run, seconds, peaks, steps)
     read = run("ingest", ingest_stage, [(src, read_retries, read_retry_delay) for src in sources])
     checked: list[FileResult] = run("validate", validate_stage, [(f, as_of) for f in read])
     del read  # the raw records, unless ``checked`` still holds them
@@ -358,11 +360,13 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
                 for sector, (_, _, ev) in zip(sectors, matched) if ev.height]
     return StagesResult(checked, residents, finished, by_sector,
                         pl.concat(evidence, how="vertical_relaxed") if evidence else pl.DataFrame(), seconds, peaks,
-                        n_pieces)
+                        n_pieces, steps)
 
 
-def _timed(run: StageRunner, seconds: dict[str, float], peaks: dict[str, float]) -> StageRunner:
-    """``run`` that adds each stage's wall time to ``seconds`` and its peak memory (MB) to ``peaks``."""
+def _timed(run: StageRunner, seconds: dict[str, float], peaks: dict[str, float],
+           steps: dict[str, float] | None = None) -> StageRunner:
+    """``run`` that adds each stage's wall time to ``seconds`` and its peak memory (MB) to ``peaks``
+    (a step such as "match.train" counts in its stage, "match"), and each step's time to ``steps``."""
     def timed(stage: str, fn: Callable, calls: Sequence[tuple]) -> list:
         before = peak_mb()
         separate = reset_peak()
@@ -371,6 +375,9 @@ def _timed(run: StageRunner, seconds: dict[str, float], peaks: dict[str, float])
         try:
             return run(stage, fn, calls)
         finally:
-            seconds[label] = seconds.get(label, 0.0) + time.perf_counter() - started
+            took = time.perf_counter() - started
+            seconds[label] = seconds.get(label, 0.0) + took
+            if steps is not None and label != stage:
+                steps[stage] = steps.get(stage, 0.0) + took
             peaks[label] = max(peaks.get(label, 0.0), peak_mb() if separate else max(before, peak_mb()))
     return timed

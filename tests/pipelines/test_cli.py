@@ -58,7 +58,11 @@ def test_run_end_to_end(small_commune, tmp_path):
     for stage in ("ingest", "validate", "match", "reconcile", "cross-sector", "write"):
         assert re.search(rf"\b{stage} \d+\.\d s \(\d+\.\d GB\)", stages), stages  # time and the stage's peak
     assert re.search(r"· peak memory [\d,]+ MB$", stages), stages
-    assert "Matching: 5 piece(s), linked in this process" in lines  # one piece per sector at this size
+    matching = next(line for line in lines if line.startswith("Matching:"))
+    assert re.fullmatch(r"Matching: 5 piece\(s\), linked in this process \(train (\d+\.\d) s, pieces (\d+\.\d) s, "
+                        r"finish (\d+\.\d) s\)", matching), matching  # one piece per sector at this size
+    steps = sum(float(t) for t in re.findall(r"(\d+\.\d) s", matching))
+    assert abs(steps - float(re.search(r"\bmatch (\d+\.\d) s", stages).group(1))) < 0.25  # the steps make the stage
     peaks = [float(gb) for gb in re.findall(r"\((\d+\.\d) GB\)", stages)]
     overall = float(re.search(r"peak memory ([\d,]+) MB", stages).group(1).replace(",", "")) / 1024
     assert abs(max(peaks) - overall) < 0.06  # the run's peak is its biggest stage's
