@@ -474,3 +474,45 @@ def test_guardian_levels(in_household, expected):
     frame = pl.DataFrame({"guardian_in_household": [in_household]}, schema={"guardian_in_household": pl.Boolean})
     out = compare(frame, [guardian])
     assert guardian.gammas[out[guardian.output_name].item()] == expected
+
+
+def test_the_id_distance_prefilter_never_hides_a_one_edit_pair():
+    """``_person_id_distance`` skips pairs whose ends both differ; on 20,000 random ID pairs (one
+    substitution, transposition, deletion, re-padding, or unrelated) it flags exactly the pairs a
+    plain OSA distance (with the leading-zero reading) puts one edit apart."""
+    import random
+
+    from rapidfuzz.distance import OSA
+
+    from matchers.comparison_inputs import _person_id_distance
+
+    rng = random.Random(7)
+    left, right = [], []
+    for _ in range(20_000):
+        a = "0" + "".join(rng.choice("0123456789") for _ in range(rng.choice([11, 11, 10, 8]) ))
+        b, k = list(a), rng.random()
+        if k < 0.2:
+            b[rng.randrange(len(b))] = rng.choice("0123456789")
+        elif k < 0.4:
+            i = rng.randrange(len(b) - 1)
+            b[i], b[i + 1] = b[i + 1], b[i]
+        elif k < 0.55:
+            del b[rng.randrange(len(b))]
+        elif k < 0.65:
+            b = ["0", *b[:-1]]
+        elif k < 0.7:
+            b = b[1:]
+        else:
+            b = list("0" + "".join(rng.choice("0123456789") for _ in range(len(b) - 1)))
+        left.append(a)
+        right.append("".join(b))
+
+    def one_edit(a: str, b: str) -> bool:
+        if a == b:
+            return False
+        d = OSA.distance(a, b)
+        return d == 1 or any(x.startswith("0") and OSA.distance(x[1:], y) == 1 for x, y in ((a, b), (b, a)))
+
+    got = (_person_id_distance(pl.Series(left), pl.Series(right)) == 1).fill_null(False).to_list()
+    assert got == [one_edit(a, b) for a, b in zip(left, right, strict=True)]
+    assert 5_000 < sum(got) < 15_000  # the cases are really mixed
