@@ -80,6 +80,7 @@ def _run_flow_locked(residency: Path, sectors: list[str], period: str, db: Path,
     from pipelines import prefect_server, progress
     from pipelines.flow import reconcile
 
+    _quiet_prefect_exit()
     if runner is not None:  # pieces on a Dask cluster (pipelines.runners)
         reconcile = reconcile.with_options(task_runner=runner)
 
@@ -101,6 +102,15 @@ def _run_flow_locked(residency: Path, sectors: list[str], period: str, db: Path,
     if not state.is_completed():
         _fail(state.message or "the run failed")
     return state.result()
+
+
+def _quiet_prefect_exit() -> None:
+    """At exit Prefect flushes a run's last events to its server and, when some are still queued,
+    says so on stderr ("EventsWorker - Still processing items"): not a problem, and it would break
+    the one-line ``Error:`` of a failed run."""
+    import logging
+
+    logging.getLogger("EventsWorker").setLevel(logging.ERROR)
 
 
 def _print_summary(summary) -> None:
@@ -340,6 +350,7 @@ def _run_config(config: Path, period: str, **scale_out) -> None:
     from pipelines import prefect_server
     from pipelines.runlock import exclusive_run
 
+    _quiet_prefect_exit()
     try:
         with exclusive_run(Path(deployment.db)), prefect_server.run_settings():
             state = monthly(config=str(deployment.path), period=period, return_state=True,
