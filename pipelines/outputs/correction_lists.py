@@ -107,9 +107,10 @@ def build_workbook(findings: pl.DataFrame, meta: ListMeta) -> bytes:
     """The correction list of one sector (and commune) as XLSX bytes."""
     rows = _rows(findings)
     buffer = io.BytesIO()
-    # constant_memory: each row is written out as it is finished (strings inline, no shared table),
-    # so a province's list needs no more memory than a village's; rows must come in order
-    wb = xlsxwriter.Workbook(buffer, {"constant_memory": True, "strings_to_numbers": False,
+    # xlsxwriter writes the title block, footer, drop-down and page set-up in memory (no temporary
+    # files: a province has hundreds of lists); the lines, however many, are spliced in afterwards
+    # in chunks (``sheet_xml``), so a province's list needs no more memory than a village's
+    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
                                       "strings_to_formulas": False})
     wb.set_properties({"title": "Danh sách đề nghị điều chỉnh dữ liệu", "author": "doisoat",
                        "created": meta.generated_at})
@@ -120,7 +121,7 @@ def build_workbook(findings: pl.DataFrame, meta: ListMeta) -> bytes:
     last_col = len(COLUMNS) - 1
     period_vi = f"{meta.period[5:7]}/{meta.period[:4]}"
     commune = commune_label(meta.commune_code)
-    ws.merge_range(0, 0, 0, 4, "BAN CHỈ ĐẠO ĐỀ ÁN 06 CẤP XÃ", fmt["title_left"])  # rows in order (constant memory)
+    ws.merge_range(0, 0, 0, 4, "BAN CHỈ ĐẠO ĐỀ ÁN 06 CẤP XÃ", fmt["title_left"])
     ws.merge_range(0, 8, 0, last_col, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", fmt["title_center"])
     ws.merge_range(1, 0, 1, 4, commune, fmt["title_left_plain"])
     ws.merge_range(1, 8, 1, last_col, "Độc lập - Tự do - Hạnh phúc", fmt["motto"])

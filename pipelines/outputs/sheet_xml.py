@@ -66,10 +66,13 @@ def escaped(value: pl.Expr, needs: frozenset[str] = frozenset({_GUARD, _ODD, _EN
     return value
 
 
-def _needs(frame: pl.DataFrame, value: pl.Expr) -> frozenset[str]:
-    """Which escaping passes some text of ``value`` in ``frame`` needs (one scan per pass)."""
-    found = frame.select([value.str.contains(p).any().alias(str(k)) for k, p in enumerate((_GUARD, _ODD, _ENTITIES))])
-    return frozenset(p for k, p in enumerate((_GUARD, _ODD, _ENTITIES)) if found[str(k)][0])
+def _needs(frame: pl.DataFrame, cells: list[Cell]) -> list[frozenset[str]]:
+    """Per cell, which escaping passes some of its texts in ``frame`` need (one query for all)."""
+    passes = (_GUARD, _ODD, _ENTITIES)
+    probes = [cell.value.str.contains(p).any().alias(f"{j}:{k}")
+              for j, cell in enumerate(cells) if cell.kind != "blank" for k, p in enumerate(passes)]
+    found = frame.select(probes).row(0, named=True) if probes else {}
+    return [frozenset(p for k, p in enumerate(passes) if found.get(f"{j}:{k}")) for j in range(len(cells))]
 
 
 def _style(style: pl.Expr | int) -> pl.Expr:
@@ -110,8 +113,8 @@ def rows_xml(frame: pl.DataFrame, first_row: int, cells: list[Cell], heights_pt:
         height = pl.when(pixels == _DEFAULT_ROW_PX).then(pl.lit("")) \
             .otherwise(pl.concat_str(pl.lit(' ht="'), points, pl.lit('" customHeight="1"')))
         pieces = [pl.lit('<row r="'), number, pl.lit('"'), height, pl.lit(">")]
-        pieces += [_cell_xml(cell, pl.concat_str(pl.lit(column_letter(j)), number),
-                             _needs(part, cell.value) if cell.kind != "blank" else frozenset())
+        needs = _needs(part, cells)
+        pieces += [_cell_xml(cell, pl.concat_str(pl.lit(column_letter(j)), number), needs[j])
                    for j, cell in enumerate(cells)]
         pieces.append(pl.lit("</row>"))
         xml = part.select(pl.concat_str(pieces).str.join("").alias("xml"))["xml"][0]
