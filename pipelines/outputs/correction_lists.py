@@ -12,6 +12,7 @@ Files hold personal data: they are created readable by their owner only (0600).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ import xlsxwriter
 
 from contracts import fields as F
 from pipelines.findings import SECTOR_VI, SEVERITY_VI, severity_rank
-from pipelines.outputs.sheet_xml import Cell, rows_xml, splice_rows
+from pipelines.outputs.sheet_xml import CHUNK_ROWS, Cell, row_strings, rows_xml, splice_rows
 from pipelines.privacy import write_private
 from pipelines.units import commune_label
 
@@ -37,6 +38,7 @@ KEY_HEADER = "Mã đối soát"
 RESPONSE_HEADER = "Kết quả xử lý"
 REASON_HEADER = "Lý do (nếu không sửa)"
 META_SHEET = "_doisoat"
+NO_COMMUNE = "khong_ro"  # file-name part of the list of rows placed in no commune, in a run over several
 LIST_SHEET = "Danh sách"
 
 # (header, source column or None for computed, width in characters)
@@ -75,37 +77,61 @@ class ListMeta:
 def list_file_name(sector: str, period: str, commune_code: str | None = None) -> str:
     """``danh_sach_dieu_chinh_<sector>[_<commune>]_<period>.xlsx``; the police's is ``danh_sach_cong_an…``."""
     stem = "danh_sach_cong_an" if sector == F.RESIDENCY else f"danh_sach_dieu_chinh_{sector}"
-    if commune_code is not None and not re.fullmatch(r"[0-9]{5}", commune_code):
+    if commune_code is not None and commune_code != NO_COMMUNE and not re.fullmatch(r"[0-9]{5}", commune_code):
         raise ValueError("a commune code in a file name must be 5 digits")  # parsed codes always are
     if sector not in (F.RESIDENCY, *F.SECTORS) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}", period):
         raise ValueError("unknown sector or period in a file name")
     return f"{stem}{'_' + commune_code if commune_code else ''}_{period}.xlsx"
 
 
-def _rows(findings: pl.DataFrame) -> pl.DataFrame:
+def _rows(findings: pl.DataFrame, lists: tuple[str, ...] = ()) -> pl.DataFrame:
     """The list's lines in display order, with the computed display columns: one line per finding
-    (a person's problem), naming every row of the original files it concerns ("12, 57, 103")."""
+    (a person's problem), naming every row of the original files it concerns ("12, 57, 103"), and
+    ``_line``, its number. ``lists``: columns that tell several lists apart (``sector``,
+    ``commune_code``): the lines of each, in turn, as if each were made alone."""
+    k = list(lists)
     shown = findings.with_columns(
         pl.col(F.SOURCE_FILE).str.replace(r"^.*[/\\]", "").alias("file_name"),
         pl.col("severity").replace_strict(SEVERITY_VI, default=pl.col("severity"), return_dtype=pl.String).alias("severity_vi"),
         pl.col("status").fill_null("new").replace_strict(STATUS_VI, default="", return_dtype=pl.String).alias("status_vi")
         if "status" in findings.columns else pl.lit(STATUS_VI["new"]).alias("status_vi"),
     ).sort("file_name", F.SOURCE_ROW, maintain_order=True)
-    per_file = shown.group_by("finding_id", "file_name", maintain_order=True).agg(
+    per_file = shown.group_by(*k, "finding_id", "file_name", maintain_order=True).agg(
         pl.col(F.SOURCE_ROW).cast(pl.String).str.join(", ").alias("_rows"))
-    files = per_file.group_by("finding_id", maintain_order=True).agg(
+    files = per_file.group_by(*k, "finding_id", maintain_order=True).agg(
         pl.col("file_name").str.join(", ").alias("file_names"),
         pl.when(pl.len() > 1).then(pl.concat_str("file_name", pl.lit(": "), "_rows"))
         .otherwise(pl.col("_rows")).str.join("; ").alias("rows_vi"))
-    lines = shown.group_by("finding_id", maintain_order=True).agg(pl.all().first(), pl.len().alias("source_rows"))
-    return (lines.join(files, on="finding_id", how="left", maintain_order="left")
-            .with_columns(pl.col("file_names").alias("file_name")).drop("file_names")
-            .sort(severity_rank("severity"), "file_name", F.SOURCE_ROW, "field", maintain_order=True))
+    lines = shown.group_by(*k, "finding_id", maintain_order=True).agg(pl.all().first(), pl.len().alias("source_rows"))
+    ordered = (lines.join(files, on=[*k, "finding_id"], how="left", maintain_order="left", nulls_equal=True)
+               .with_columns(pl.col("file_names").alias("file_name")).drop("file_names")
+               .sort(*k, severity_rank("severity"), "file_name", F.SOURCE_ROW, "field", maintain_order=True))
+    line = pl.int_range(1, pl.len() + 1, dtype=pl.UInt32)
+    return ordered.with_columns((line.over(k) if k else line).alias("_line"))
+
+
+HEADER_ROW = 8  # 0-based sheet row of the column headers; the lines start below it
 
 
 def build_workbook(findings: pl.DataFrame, meta: ListMeta) -> bytes:
     """The correction list of one sector (and commune) as XLSX bytes."""
     rows = _rows(findings)
+    book, footer = _frame_workbook(meta, rows.height)
+    if rows.is_empty():
+        return book
+    return splice_rows(book, 1, footer, rows_xml(rows, HEADER_ROW + 1, _line_cells(_styles()), _row_heights()))
+
+
+@functools.lru_cache(maxsize=1)
+def _styles() -> dict[str, int]:
+    """The ``xf`` index of each of ``_formats`` (the same in every list: made in the same order)."""
+    wb = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True})
+    return {name: f._get_xf_index() for name, f in _formats(wb).items()}
+
+
+def _frame_workbook(meta: ListMeta, lines: int) -> tuple[bytes, int]:
+    """(XLSX bytes of a list of ``lines`` lines without them, 0-based row of its footer): the title
+    block, headers, footer, drop-down, filter, page set-up and the hidden metadata sheet."""
     buffer = io.BytesIO()
     # xlsxwriter writes the title block, footer, drop-down and page set-up in memory (no temporary
     # files: a province has hundreds of lists); the lines, however many, are spliced in afterwards
@@ -117,7 +143,8 @@ def build_workbook(findings: pl.DataFrame, meta: ListMeta) -> bytes:
     ws = wb.add_worksheet(LIST_SHEET)
     fmt = _formats(wb)
     # every format numbered up front: the lines' cells are written outside xlsxwriter, by style index
-    styles = {name: f._get_xf_index() for name, f in fmt.items()}
+    if {name: f._get_xf_index() for name, f in fmt.items()} != _styles():
+        raise AssertionError("correction list formats numbered differently")  # pragma: no cover
     last_col = len(COLUMNS) - 1
     period_vi = f"{meta.period[5:7]}/{meta.period[:4]}"
     commune = commune_label(meta.commune_code)
@@ -130,18 +157,18 @@ def build_workbook(findings: pl.DataFrame, meta: ListMeta) -> bytes:
                    fmt["subheading"])
     ws.merge_range(5, 0, 5, last_col,
                    f"Đối chiếu với dữ liệu dân cư (CSDLQG về dân cư) – Ngày lập: {meta.generated_at:%d/%m/%Y} – "
-                   f"Số nội dung cần xử lý: {rows.height}", fmt["subheading"])
+                   f"Số nội dung cần xử lý: {lines}", fmt["subheading"])
     ws.merge_range(6, 0, 6, last_col,
                    f'Hướng dẫn: xử lý từng dòng, chọn kết quả ở cột "{RESPONSE_HEADER}"; nếu không sửa, ghi lý do. '
                    f'Không sửa cột "{KEY_HEADER}". Gửi lại tệp này cho tổ công tác.', fmt["note"])
-    header_row = 8
+    header_row = HEADER_ROW
     for j, (header, _, width) in enumerate(COLUMNS):
         ws.write_string(header_row, j, header, fmt["header"])
         ws.set_column(j, j, width)
     ws.set_row(header_row, 45)
     first = header_row + 1
-    last = first + max(rows.height, 1) - 1
-    if rows.height:
+    last = first + max(lines, 1) - 1
+    if lines:
         response_col = HEADERS.index(RESPONSE_HEADER)
         ws.data_validation(first, response_col, last, response_col, {
             "validate": "list", "source": list(RESPONSES),
@@ -158,12 +185,9 @@ def build_workbook(findings: pl.DataFrame, meta: ListMeta) -> bytes:
     ws.merge_range(footer + 1, 1, footer + 1, 4, "(Ký, ghi rõ họ tên)", fmt["motto_plain"])
     ws.merge_range(footer + 1, 9, footer + 1, last_col, "(Ký, ghi rõ họ tên)", fmt["motto_plain"])
     _page_setup(ws, header_row)
-    _meta_sheet(wb, meta, rows.height)
+    _meta_sheet(wb, meta, lines)
     wb.close()
-    if rows.is_empty():
-        return buffer.getvalue()
-    lines = rows_xml(rows.with_row_index("_line", offset=1), first, _line_cells(styles), _row_heights())
-    return splice_rows(buffer.getvalue(), 1, footer, lines)
+    return buffer.getvalue(), footer
 
 
 def _line_cells(styles: dict[str, int]) -> list[Cell]:
@@ -254,34 +278,65 @@ def write_correction_lists(out: Path, findings: pl.DataFrame, run_id: str, perio
         return []
     communes = findings["commune_code"].unique().to_list() if "commune_code" in findings.columns else [None]
     several = len(communes) > 1
-    written = []
-    keys = ["sector", "commune_code"] if several else ["sector"]
+    keys = ("sector", "commune_code") if several else ("sector",)
+    lines = _rows(findings, keys)
     jobs = []
-    for key, group in findings.group_by(keys, maintain_order=True):
+    for key, group in lines.group_by(list(keys), maintain_order=True):
         sector = key[0]
         commune = key[1] if several else (communes[0] if communes else None)
         meta = ListMeta(run_id, period, sector, commune, generated_at)
-        path = out / list_file_name(sector, period, (commune or "khong_ro") if several else None)
+        path = out / list_file_name(sector, period, (commune or NO_COMMUNE) if several else None)
         jobs.append((path, group, meta))
-    for path, book in zip([j[0] for j in jobs], _build_all([(g, m) for _, g, m in jobs]), strict=True):
-        written.append(write_private(path, book))
-    return sorted(written)
+    del lines
+    return sorted(write_private(path, book) for path, book in _build_all(jobs))
 
 
 PARALLEL_ROWS = 200_000  # above this many lines in all, the workbooks are built side by side
 
 
-def _build_all(jobs: list[tuple[pl.DataFrame, ListMeta]]) -> list[bytes]:
-    """The workbooks' bytes, in order. A list's lines are polars work and zlib (both let go of the
-    GIL), so a province's lists are built side by side in threads, one per core, the biggest first;
-    a commune's in turn."""
+def _build_all(jobs: list[tuple[Path, pl.DataFrame, ListMeta]]):
+    """(path, XLSX bytes) of each list from its lines (``_rows``). A big list's lines become XML in
+    chunks (``sheet_xml.rows_xml``); small ones, a province's hundreds of commune lists, in batches
+    of several lists at once, so that a list costs little more than its frame. Above
+    ``PARALLEL_ROWS`` lines in all the workbooks are finished side by side in threads (polars and
+    zlib let go of the GIL)."""
     import concurrent.futures
     import os
 
+    cells, heights = _line_cells(_styles()), _row_heights()
+    big = [job for job in jobs if job[1].height > CHUNK_ROWS]
+    small = [job for job in jobs if job[1].height <= CHUNK_ROWS]
     workers = min(len(jobs), os.cpu_count() or 1)
-    if workers < 2 or sum(g.height for g, _ in jobs) < PARALLEL_ROWS:
-        return [build_workbook(g, m) for g, m in jobs]
-    order = sorted(range(len(jobs)), key=lambda k: -jobs[k][0].height)
+    parallel = workers > 1 and sum(j[1].height for j in jobs) >= PARALLEL_ROWS
+
+    def finish(job: tuple[Path, pl.DataFrame, ListMeta], xml) -> tuple[Path, bytes]:
+        path, rows, meta = job
+        book, footer = _frame_workbook(meta, rows.height)
+        return path, (splice_rows(book, 1, footer, xml) if rows.height else book)
+
+    def batches():
+        batch, size = [], 0
+        for job in small:
+            if batch and size + job[1].height > CHUNK_ROWS:
+                yield batch
+                batch, size = [], 0
+            batch.append(job)
+            size += job[1].height
+        if batch:
+            yield batch
+
+    def batch_books(batch) -> list[tuple[Path, bytes]]:
+        frame = pl.concat([rows.with_columns(pl.lit(k, pl.UInt32).alias("_list")) for k, (_, rows, _) in enumerate(batch)],
+                          how="vertical_relaxed")
+        xml = row_strings(frame, cells, heights, pl.col("_line") + (HEADER_ROW + 1))
+        joined = frame.select("_list").with_columns(xml).group_by("_list", maintain_order=True).agg(
+            pl.col("xml").str.join(""))
+        texts = dict(zip(joined["_list"].to_list(), joined["xml"].to_list(), strict=True))
+        return [finish(job, [texts[k].encode("utf-8")] if k in texts else []) for k, job in enumerate(batch)]
+
+    units = [lambda job=job: [finish(job, rows_xml(job[1], HEADER_ROW + 1, cells, heights))] for job in
+             sorted(big, key=lambda j: -j[1].height)] + [lambda batch=batch: batch_books(batch) for batch in batches()]
+    if not parallel:
+        return [book for unit in units for book in unit()]
     with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="correction-list") as pool:
-        books = dict(zip(order, pool.map(lambda k: build_workbook(*jobs[k]), order)))
-    return [books[k] for k in range(len(jobs))]
+        return [book for done in pool.map(lambda unit: unit(), units) for book in done]

@@ -101,24 +101,29 @@ def _cell_xml(cell: Cell, ref: pl.Expr, needs: frozenset[str]) -> pl.Expr:
     return pl.when(empty).then(blank).otherwise(body)
 
 
+def row_strings(frame: pl.DataFrame, cells: list[Cell], heights_pt: pl.Expr, row_number: pl.Expr) -> pl.Series:
+    """One ``<row>`` element per row of ``frame`` (a String series): sheet row ``row_number``
+    (1-based, an expression over ``frame``), one cell per entry of ``cells`` from column A on."""
+    number = row_number.cast(pl.String)
+    pixels = (heights_pt * 4.0 / 3.0 + 0.5).floor().cast(pl.Int64)
+    points = pl.when(pixels % 4 == 0).then((pixels * 3 // 4).cast(pl.String)) \
+        .otherwise((pixels * 0.75).cast(pl.String))
+    height = pl.when(pixels == _DEFAULT_ROW_PX).then(pl.lit("")) \
+        .otherwise(pl.concat_str(pl.lit(' ht="'), points, pl.lit('" customHeight="1"')))
+    needs = _needs(frame, cells)
+    pieces = [pl.lit('<row r="'), number, pl.lit('"'), height, pl.lit(">")]
+    pieces += [_cell_xml(cell, pl.concat_str(pl.lit(column_letter(j)), number), needs[j]) for j, cell in enumerate(cells)]
+    pieces.append(pl.lit("</row>"))
+    return frame.select(pl.concat_str(pieces).alias("xml")).to_series()
+
+
 def rows_xml(frame: pl.DataFrame, first_row: int, cells: list[Cell], heights_pt: pl.Expr) -> Iterator[bytes]:
     """``<row>`` elements for ``frame``'s rows from 0-based sheet row ``first_row`` on, one cell per
     entry of ``cells`` (column A onwards), in chunks of UTF-8 bytes."""
     for start in range(0, frame.height, CHUNK_ROWS):
-        part = frame.slice(start, CHUNK_ROWS).with_row_index("_i", offset=first_row + start + 1)
-        number = pl.col("_i").cast(pl.String)
-        pixels = (heights_pt * 4.0 / 3.0 + 0.5).floor().cast(pl.Int64)
-        points = pl.when(pixels % 4 == 0).then((pixels * 3 // 4).cast(pl.String)) \
-            .otherwise((pixels * 0.75).cast(pl.String))
-        height = pl.when(pixels == _DEFAULT_ROW_PX).then(pl.lit("")) \
-            .otherwise(pl.concat_str(pl.lit(' ht="'), points, pl.lit('" customHeight="1"')))
-        pieces = [pl.lit('<row r="'), number, pl.lit('"'), height, pl.lit(">")]
-        needs = _needs(part, cells)
-        pieces += [_cell_xml(cell, pl.concat_str(pl.lit(column_letter(j)), number), needs[j])
-                   for j, cell in enumerate(cells)]
-        pieces.append(pl.lit("</row>"))
-        xml = part.select(pl.concat_str(pieces).str.join("").alias("xml"))["xml"][0]
-        yield xml.encode("utf-8")
+        part = frame.slice(start, CHUNK_ROWS)
+        xml = row_strings(part, cells, heights_pt, pl.int_range(pl.len()) + (first_row + start + 1))
+        yield xml.str.join("").item().encode("utf-8")
 
 
 def splice_rows(book: bytes, sheet: int, before_row: int, rows: Iterable[bytes], compresslevel: int = 3) -> bytes:

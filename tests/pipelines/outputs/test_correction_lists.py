@@ -158,3 +158,33 @@ def test_a_province_s_lists_built_side_by_side_are_the_same_files(findings, writ
     _, serial = written
     assert len(serial) > 1
     assert [(p.name, p.read_bytes()) for p in parallel] == [(p.name, p.read_bytes()) for p in serial]
+
+
+def test_rows_placed_in_no_commune_get_their_own_list_in_a_run_over_several(findings, tmp_path):
+    three = findings.with_columns(
+        pl.when(pl.col("source_row") % 3 == 0).then(pl.lit(None, pl.String))
+        .when(pl.col("source_row") % 3 == 1).then(pl.lit("14209")).otherwise(pl.lit("14210")).alias("commune_code"))
+    paths = write_correction_lists(tmp_path, three, RUN_ID, "2026-11", MADE)
+    unplaced = [p for p in paths if "_khong_ro_" in p.name]
+    assert unplaced and all(p.name.endswith("_khong_ro_2026-11.xlsx") for p in unplaced)
+    for path in unplaced:
+        sector = path.name.removeprefix("danh_sach_dieu_chinh_").removeprefix("danh_sach_cong_an").split("_khong_ro")[0]
+        want = three.filter(pl.col("commune_code").is_null() & (pl.col("sector") == (sector or "residency")))
+        assert {r[KEY_HEADER] for r in _rows(path)[2]} == set(want["finding_id"])
+
+
+def test_lists_built_in_batches_are_the_lists_built_one_by_one(findings, tmp_path, monkeypatch):
+    """A province's small commune lists are turned into XML several at a time; each file is the
+    one ``build_workbook`` makes of that list alone."""
+    import pipelines.outputs.correction_lists as lists
+
+    communes = findings.with_columns(
+        (pl.lit("1420") + (pl.col("source_row") % 7).cast(pl.String)).alias("commune_code"))
+    monkeypatch.setattr(lists, "PARALLEL_ROWS", 0)  # and side by side in threads
+    paths = write_correction_lists(tmp_path, communes, RUN_ID, "2026-11", MADE)
+    assert len(paths) > 7
+    for path in paths:
+        meta_rows = dict(openpyxl.load_workbook(path)[META_SHEET].iter_rows(values_only=True))
+        sector, commune = meta_rows["sector"], meta_rows["commune_code"]
+        alone = communes.filter((pl.col("sector") == sector) & (pl.col("commune_code") == commune))
+        assert path.read_bytes() == lists.build_workbook(alone, lists.ListMeta(RUN_ID, "2026-11", sector, commune, MADE))
