@@ -154,10 +154,16 @@ def _own_communes(records: pl.DataFrame, communes: list[str]) -> pl.DataFrame:
     ).unique([F.SOURCE_FILE, F.SOURCE_ROW], keep="first")
 
 
+def _resident_communes(residents: pl.DataFrame) -> pl.DataFrame:
+    """``residency_id, commune_r`` of the extract (``base.resident_columns`` without its other fields)."""
+    return resident_columns(residents.select([c for c in (F.PERSON_ID, F.COMMUNE_CODE) if c in residents.columns])).select(
+        "residency_id", "commune_r")
+
+
 def commune_codes(outcomes: pl.DataFrame, records: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:
     """``outcomes`` (lineage, ``residency_id`` …) with ``commune_code`` (see ``row_commune``) and
     ``commune_listed``."""
-    res = resident_columns(residents).select("residency_id", "commune_r")
+    res = _resident_communes(residents)
     out = outcomes.drop("commune_code", "commune_listed", strict=False).with_columns(pl.col(F.SOURCE_ROW).cast(pl.UInt32))
     out = out.join(_own_communes(records, _communes_of(residents)), on=[F.SOURCE_FILE, F.SOURCE_ROW], how="left", maintain_order="left")
     matched_id = pl.when(pl.col("outcome") == "matched").then(pl.col("residency_id"))
@@ -226,7 +232,7 @@ def finish_findings(sector: str, findings: pl.DataFrame, records: pl.DataFrame,
         schema={F.SOURCE_FILE: pl.String, F.SOURCE_ROW: pl.UInt32, "listed_name": pl.String,
                 "listed_birth_date": pl.String, "listed_id": pl.String, "_print_l": pl.String})
     listed = listed.join(_own_communes(records, _communes_of(residents)), on=[F.SOURCE_FILE, F.SOURCE_ROW], how="left", maintain_order="left")
-    res = resident_columns(residents).select("residency_id", "commune_r")
+    res = _resident_communes(residents)
     sole = _sole_commune(residents)
     cat = catalog_frame()
     out = (

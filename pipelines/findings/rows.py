@@ -78,6 +78,18 @@ def id_row_findings(rows: pl.DataFrame) -> list[pl.DataFrame]:
     return found
 
 
+def _on_distinct(rows: pl.DataFrame, column: str, fn, where: pl.Expr | None = None) -> pl.Series:
+    """``fn(pl.col(column))`` per row of ``rows``, computed once per distinct value (of the rows
+    ``where`` holds: null on the others). A list's vaccine or dose names, or the few rows keyed by
+    their name, are folded without folding a province's every row."""
+    values = rows.filter(where) if where is not None else rows
+    table = values.select(pl.col(column).unique().drop_nulls())
+    table = table.with_columns(fn(pl.col(column)).alias("_out"))
+    keys = rows.select(pl.col(column), (where if where is not None else pl.lit(True)).alias("_use"))
+    return keys.join(table, on=column, how="left", maintain_order="left").select(
+        pl.when(pl.col("_use")).then(pl.col("_out"))).to_series()
+
+
 def duplicate_findings(rows: pl.DataFrame, sector: str | None) -> list[pl.DataFrame]:
     """Second and later rows of the same person (the matched resident, else the row's ID, else folded
     name + birth date) and the same entry (``DUPLICATE_KEYS``) across the sector's files. The suggested value
@@ -85,16 +97,17 @@ def duplicate_findings(rows: pl.DataFrame, sector: str | None) -> list[pl.DataFr
     if rows.is_empty():
         return []
     extra = [c for c in DUPLICATE_KEYS.get(sector or "", ()) if c in rows.columns]
+    by_text = (pl.col("outcome") != "matched") & pl.col(F.PERSON_ID).is_null()
     person = (
         pl.when(pl.col("outcome") == "matched").then(pl.concat_str([pl.lit("r:"), pl.col("residency_id")]))
         .when(pl.col(F.PERSON_ID).is_not_null()).then(pl.concat_str([pl.lit("i:"), pl.col(F.PERSON_ID)]))
-        .otherwise(pl.concat_str([pl.lit("t:"), folded(F.FULL_NAME), pl.lit("|"),
+        .otherwise(pl.concat_str([pl.lit("t:"), pl.col("_folded_name"), pl.lit("|"),
                                   pl.col(F.BIRTH_DATE).cast(pl.String).fill_null("")]))
     )
     keyed = rows.with_columns(
-        person.alias("_person"),
-        *[folded(pl.col(c).cast(pl.String)).fill_null("").alias(f"_k_{c}") for c in extra],
-    ).sort(F.SOURCE_FILE, F.SOURCE_ROW)
+        _on_distinct(rows, F.FULL_NAME, folded, where=by_text).alias("_folded_name"),
+        *[_on_distinct(rows, c, lambda e: folded(e.cast(pl.String))).fill_null("").alias(f"_k_{c}") for c in extra],
+    ).with_columns(person.alias("_person")).drop("_folded_name").sort(F.SOURCE_FILE, F.SOURCE_ROW)
     group = ["_person", *[f"_k_{c}" for c in extra]]
     keyed = keyed.with_columns(
         pl.int_range(pl.len()).over(group).alias("_nth"),
