@@ -80,13 +80,10 @@ def evidence(best: pl.DataFrame, pairs: pl.DataFrame, records: pl.DataFrame, res
         scored.select(pl.col("residency_id").alias(F.PERSON_ID)).unique(), on=F.PERSON_ID,
         how="semi")  # only the residents shown, not the whole extract
     right = candidates.select(pl.col(F.PERSON_ID).alias("residency_id"), *_side(candidates, "r")).unique("residency_id")
-    # sorted while narrow; the joins keep that order and run as one lazy query (no wide copies between them)
-    frame = (scored.sort(F.RECORD_KEY, pl.col("rank"), nulls_last=True).lazy()
-             .join(left.lazy(), on=F.RECORD_KEY, how="left", maintain_order="left")
-             .join(right.lazy(), on="residency_id", how="left", maintain_order="left")
-             .join(applied.select(F.RECORD_KEY, "residency_id", "decision").lazy(), on=[F.RECORD_KEY, "residency_id"],
-                   how="left", maintain_order="left"))
-    present = frame.collect_schema().names()
-    absent = [pl.lit(None, pl.Float64 if c.endswith("_weight") or c.startswith("match_") else pl.String).alias(c)
-              for c in EVIDENCE_COLUMNS if c not in present]
-    return frame.with_columns(absent).select(EVIDENCE_COLUMNS).collect()
+    frame = (scored.join(left, on=F.RECORD_KEY, how="left").join(right, on="residency_id", how="left")
+             .join(applied.select(F.RECORD_KEY, "residency_id", "decision"), on=[F.RECORD_KEY, "residency_id"], how="left"))
+    for c in EVIDENCE_COLUMNS:
+        if c not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.Float64 if c.endswith("_weight") or c.startswith("match_")
+                                              else pl.String).alias(c))
+    return frame.sort(F.RECORD_KEY, pl.col("rank"), nulls_last=True).select(EVIDENCE_COLUMNS)
