@@ -224,7 +224,10 @@ def _submit(task_fn, calls, limit: int | None) -> list:
 @task(name="write", **PII_TASK)
 @hide_values
 def write_task(db: Path, out: Path, run: RunOutput) -> Published:
+    """Write the run to the database, then its files from what the database holds (the run's own
+    frames are let go once written: the lists and the report need none of them)."""
     write_run(db, prepare_run(db, run))
+    run.tables.clear()
     published = publish(db, run.run_id, out)
     progress.advance("run", "write")
     return published
