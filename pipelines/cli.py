@@ -44,7 +44,7 @@ def _run_flow(residency: Path, sectors: list[str], period: str, db: Path, out: P
     The database's run lock is taken first, so a second run is refused before Prefect starts; then
     Prefect's temporary server (when no server is configured) boots while the flow's modules load
     and the input files are read ahead."""
-    from pipelines import prefect_server
+    from pipelines import prefect_server, readahead
     from pipelines.runlock import exclusive_run
 
     with exclusive_run(db):
@@ -53,8 +53,6 @@ def _run_flow(residency: Path, sectors: list[str], period: str, db: Path, out: P
         try:
             return _run_flow_locked(residency, sectors, period, db, out, match_method, runner, **options)
         finally:
-            from pipelines import readahead
-
             readahead.clear()
 
 

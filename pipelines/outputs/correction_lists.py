@@ -304,8 +304,6 @@ def _build_all(jobs: list[tuple[Path, pl.DataFrame, ListMeta]]):
     import os
 
     cells, heights = _line_cells(_styles()), _row_heights()
-    big = [job for job in jobs if job[1].height > CHUNK_ROWS]
-    small = [job for job in jobs if job[1].height <= CHUNK_ROWS]
     workers = min(len(jobs), os.cpu_count() or 1)
     parallel = workers > 1 and sum(j[1].height for j in jobs) >= PARALLEL_ROWS
 
@@ -315,8 +313,12 @@ def _build_all(jobs: list[tuple[Path, pl.DataFrame, ListMeta]]):
         return path, (splice_rows(book, 1, footer, xml) if rows.height else book)
 
     def batches():
+        """The biggest lists alone, then the small ones grouped up to ``CHUNK_ROWS`` lines."""
         batch, size = [], 0
-        for job in small:
+        for job in sorted(jobs, key=lambda j: -j[1].height):
+            if job[1].height > CHUNK_ROWS:
+                yield [job]
+                continue
             if batch and size + job[1].height > CHUNK_ROWS:
                 yield batch
                 batch, size = [], 0
@@ -325,7 +327,9 @@ def _build_all(jobs: list[tuple[Path, pl.DataFrame, ListMeta]]):
         if batch:
             yield batch
 
-    def batch_books(batch) -> list[tuple[Path, bytes]]:
+    def build(batch) -> list[tuple[Path, bytes]]:
+        if batch[0][1].height > CHUNK_ROWS:  # a big list: its XML in chunks, never whole
+            return [finish(batch[0], rows_xml(batch[0][1], HEADER_ROW + 1, cells, heights))]
         frame = pl.concat([rows.with_columns(pl.lit(k, pl.UInt32).alias("_list")) for k, (_, rows, _) in enumerate(batch)],
                           how="vertical_relaxed")
         xml = row_strings(frame, cells, heights, pl.col("_line") + (HEADER_ROW + 1))
@@ -334,9 +338,7 @@ def _build_all(jobs: list[tuple[Path, pl.DataFrame, ListMeta]]):
         texts = dict(zip(joined["_list"].to_list(), joined["xml"].to_list(), strict=True))
         return [finish(job, [texts[k].encode("utf-8")] if k in texts else []) for k, job in enumerate(batch)]
 
-    units = [lambda job=job: [finish(job, rows_xml(job[1], HEADER_ROW + 1, cells, heights))] for job in
-             sorted(big, key=lambda j: -j[1].height)] + [lambda batch=batch: batch_books(batch) for batch in batches()]
     if not parallel:
-        return [book for unit in units for book in unit()]
+        return [book for batch in batches() for book in build(batch)]
     with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="correction-list") as pool:
-        return [book for done in pool.map(lambda unit: unit(), units) for book in done]
+        return [book for done in pool.map(build, batches()) for book in done]

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from pipelines.ingest.layout import column_letter
+
 CHUNK_ROWS = 20_000  # rows turned into XML at a time: the XML of a whole province is never held at once
 SHEET_PATH = "xl/worksheets/sheet{}.xml"
 _CONTROL = [chr(c) for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0xFFFE, 0xFFFF)]  # xlsxwriter's escapes
@@ -34,16 +36,6 @@ class Cell:
     value: pl.Expr | None
     style: pl.Expr | int
     blank_style: int | None = None
-
-
-def column_letter(index: int) -> str:
-    """Excel's letters for a 0-based column index (0 → A, 26 → AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 _GUARD = r"_x[0-9a-fA-F]{4}_"  # text Excel would read as an escape: xlsxwriter guards it

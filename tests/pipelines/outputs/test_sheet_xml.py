@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from pipelines.outputs.sheet_xml import Cell, column_letter, rows_xml, splice_rows
+from pipelines.outputs.sheet_xml import Cell, rows_xml, splice_rows
 
 TEXTS = ["Nguyễn Thị Hồng", "A & B <c> \"q\"", " leading space", "trailing\t", "bell\x07here", "literal _x0041_ code",
          "odd \ufffe char", "two\nlines", "", None, "=SUM(A1)", "Đoàn Thanh niên – chi đoàn thôn 5"]
@@ -119,5 +119,7 @@ def test_a_sheet_without_the_row_to_insert_before_is_refused(frame):
 
 
 @pytest.mark.parametrize(("index", "letters"), [(0, "A"), (14, "O"), (25, "Z"), (26, "AA"), (701, "ZZ"), (702, "AAA")])
-def test_column_letters(index, letters):
+def test_cell_references_use_excel_column_letters(index, letters):
+    from pipelines.ingest.layout import column_letter
+
     assert column_letter(index) == letters
