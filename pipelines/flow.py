@@ -7,6 +7,7 @@ memory (``persist_result=False``) because they hold personal data.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import time
 import uuid
@@ -34,7 +35,6 @@ from pipelines.partitions import (
     Handoff,
     ResidentsRef,
     SectorPlan,
-    finish_sector,
     link_piece,
 )
 from pipelines.period import period_end
@@ -46,6 +46,7 @@ from pipelines.stages import (
     FileResult,
     SectorResult,
     cross_sector_stage,
+    finish_sector_stage,
     ingest_stage,
     plan_sector_stage,
     reconcile_stage,
@@ -142,9 +143,11 @@ def piece_task(part: FrameRef, residents: ResidentsRef | PreparedResidents, mode
 @task(name="match", **PII_TASK)
 @hide_values
 def match_task(plan: SectorPlan, linked: list[tuple[FrameRef, FrameRef]], residents: pl.DataFrame,
-               decisions: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(records, matches with the analysts' review decisions applied, match_evidence rows)."""
-    matched = finish_sector(plan, linked, residents, decisions)
+               decisions: pl.DataFrame | None = None,
+               spill: Handoff | None = None) -> tuple[pl.DataFrame, pl.DataFrame, FrameRef]:
+    """(records, matches with the analysts' review decisions applied, match_evidence rows or their
+    Parquet file, ``stages.finish_sector_stage``)."""
+    matched = finish_sector_stage(plan, linked, residents, decisions, spill)
     get_run_logger().info("%s: %d rows matched", plan.sector, matched[0].height)
     progress.advance(plan.sector, "match")
     return matched
@@ -191,8 +194,12 @@ def _on_prefect(distributed: bool = False):
 
 
 def _in_flight(stage: str, distributed: bool) -> int | None:
-    """How many calls of a stage may run here at once (None: all): a match step holds candidate
-    pairs or builds a sector's evidence, one per core."""
+    """How many calls of a stage may run here at once (None: all): a sector's evidence (match.finish)
+    and its findings (reconcile) are built one sector at a time (each is columnar work over both
+    cores, and side by side their transient frames add up: 1.3 GB more at 1,000,000 residents); a
+    piece holds candidate pairs, one per core."""
+    if stage in ("match.finish", "reconcile"):
+        return 1
     if stage.startswith("match.") and not (distributed and stage == "match.part"):
         return os.cpu_count() or 1
     return None
@@ -334,40 +341,39 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
     decisions = load_decisions(Path(db))  # analysts' review decisions, applied after linking
     run_id = str(uuid.uuid4())
     logger = get_run_logger()
-
     retries, delay = run_options.get("retries", (2, 10.0))
     dask = distributed()
-    handoff = Handoff.in_folder(Path(run_options.get("scratch") or Path(db).resolve().parent)) if dask else Handoff()
-    try:
-        stages = run_stages(sources, period, settings, decisions, run=_on_prefect(dask), read_retries=retries,
-                            read_retry_delay=delay, handoff=handoff,
-                            partition_rows=run_options.get("partition_rows") or PARTITION_ROWS)
-    finally:
-        handoff.clean()
-    checked, all_results = stages.files, stages.results
-    failed = [(str(f.source.path), f.error) for f in checked if f.error]
-    status = "partial" if failed else "succeeded"
-    parameters = {"residency": residency, "sectors": sectors, "period": period, "match_method": match_method}
-    parameters.update({k: v for k, v in (options or {}).items() if v})
-    parameters.update({k: v for k, v in run_options.items() if k in ("commune", "thresholds") and v})
-    if dask:
-        parameters["engine"] = "dask"
-    tables = _tables(checked, all_results)
-    tables["match_evidence"] = stages.evidence
-    run = RunOutput(run_id, period, started, datetime.now(), status, parameters, tables,
-                    commune=run_options.get("commune"))
-    summary = RunSummary(run_id, period, status, Path(db), Path(out), _summaries(checked, all_results), failed)
-    summary.warnings = [(str(f.source.path), f.warning) for f in checked if f.warning]
-    files, seconds, peaks = len(checked), dict(stages.seconds), dict(stages.peaks)
-    summary.pieces, summary.engine = stages.pieces, "Dask" if dask else "this process"
-    summary.match_steps = {k.split(".", 1)[1]: v for k, v in stages.steps.items() if k.startswith("match.")}
-    # Only the tables are written: the rows, matches and residents behind them can go first.
-    del stages, checked, all_results, tables
-    writing = time.perf_counter()
-    separate = reset_peak()
-    summary.published = write_task(Path(db), Path(out), run)
-    seconds["write"], peaks["write"] = time.perf_counter() - writing, peak_mb()
-    summary.seconds, summary.peaks_mb = seconds, peaks
-    summary.peak_memory_mb = max(peaks.values()) if separate else peak_mb()
+    scratch = Path(run_options.get("scratch") or Path(db).resolve().parent)
+    with Handoff.in_folder(scratch) as spill:  # match_evidence, until it is written
+        with Handoff.in_folder(scratch) if dask else Handoff() as handoff:
+            stages = run_stages(sources, period, settings, decisions, run=_on_prefect(dask), read_retries=retries,
+                                read_retry_delay=delay, handoff=handoff,
+                                partition_rows=run_options.get("partition_rows") or PARTITION_ROWS, spill=spill)
+        checked, all_results = stages.files, stages.results
+        failed = [(str(f.source.path), f.error) for f in checked if f.error]
+        status = "partial" if failed else "succeeded"
+        parameters = {"residency": residency, "sectors": sectors, "period": period, "match_method": match_method}
+        parameters.update({k: v for k, v in (options or {}).items() if v})
+        parameters.update({k: v for k, v in run_options.items() if k in ("commune", "thresholds") and v})
+        if dask:
+            parameters["engine"] = "dask"
+        tables = _tables(checked, all_results)
+        tables["match_evidence"] = stages.evidence
+        run = RunOutput(run_id, period, started, datetime.now(), status, parameters, tables,
+                        commune=run_options.get("commune"))
+        summary = RunSummary(run_id, period, status, Path(db), Path(out), _summaries(checked, all_results), failed)
+        summary.warnings = [(str(f.source.path), f.warning) for f in checked if f.warning]
+        files, seconds, peaks = len(checked), dict(stages.seconds), dict(stages.peaks)
+        summary.pieces, summary.engine = stages.pieces, "Dask" if dask else "this process"
+        summary.match_steps = {k.split(".", 1)[1]: v for k, v in stages.steps.items() if k.startswith("match.")}
+        # Only the tables are written: the rows, matches and residents behind them can go first.
+        del stages, checked, all_results, tables
+        gc.collect()  # and what only reference cycles still held
+        writing = time.perf_counter()
+        separate = reset_peak()
+        summary.published = write_task(Path(db), Path(out), run)
+        seconds["write"], peaks["write"] = time.perf_counter() - writing, peak_mb()
+        summary.seconds, summary.peaks_mb = seconds, peaks
+        summary.peak_memory_mb = max(peaks.values()) if separate else peak_mb()
     logger.info("run %s finished: %s, %d files, %d failed", run_id, status, files, len(failed))
     return summary

@@ -64,8 +64,14 @@ class Handoff:
             if old.is_dir() and old.stat().st_mtime < cutoff:
                 shutil.rmtree(old, ignore_errors=True)
         folder = parent / f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}"
-        folder.mkdir(parents=True)
+        folder.mkdir(mode=0o700, parents=True)  # personal data: this user's only
         return cls(folder)
+
+    def __enter__(self) -> Handoff:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.clean()
 
     def put(self, name: str, frame: pl.DataFrame) -> FrameRef:
         if self.folder is None:

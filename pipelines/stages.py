@@ -11,6 +11,7 @@ Prefect task), so the flow and the evaluation share the same stage order.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -46,6 +47,7 @@ from pipelines.ingest import Ingested, SourceFile, file_sha256, ingest_file
 from pipelines.memory import peak_mb, reset_peak
 from pipelines.partitions import (
     PARTITION_ROWS,
+    FrameRef,
     Handoff,
     SectorPlan,
     finish_sector,
@@ -54,6 +56,7 @@ from pipelines.partitions import (
 )
 from pipelines.period import period_end
 from pipelines.review import match_with_reviews
+from pipelines.store import ParquetFiles
 
 LOG = logging.getLogger(__name__)  # file names and counts only
 LINEAGE = [F.SOURCE_FILE, F.SOURCE_ROW]
@@ -189,6 +192,18 @@ def plan_sector_stage(sector: str, files: list[FileResult], residents: PreparedR
                        handoff, partition_rows)
 
 
+def finish_sector_stage(plan: SectorPlan, linked: list, residents: pl.DataFrame, decisions: pl.DataFrame | None,
+                        spill: Handoff | None = None) -> tuple[pl.DataFrame, pl.DataFrame, FrameRef]:
+    """(records, matches, match_evidence rows with ``sector``) of a sector (``partitions.finish_sector``);
+    the evidence is handed over through ``spill`` (a Parquet file when it has a folder: it is
+    only written to the database at the end, and need not be held until then)."""
+    records, matches, evidence = finish_sector(plan, linked, residents, decisions)
+    if evidence.is_empty():
+        return records, matches, evidence
+    evidence = evidence.with_columns(pl.lit(plan.sector).alias("sector"))
+    return records, matches, (spill or Handoff()).put(f"{plan.sector}-evidence", evidence)
+
+
 def reconcile_stage(sector: str, files: list[FileResult], records: pl.DataFrame,
                     matches: pl.DataFrame, residents: pl.DataFrame) -> SectorResult:
     """Outcomes for every data row of the sector's files (rejected rows included) and findings."""
@@ -299,7 +314,7 @@ class StagesResult:
     residents: pl.DataFrame
     results: list[SectorResult]  # the residency's (the police's findings) first, then each sector's
     matched: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)  # sector → (records, matches)
-    evidence: pl.DataFrame = field(default_factory=pl.DataFrame)  # match_evidence rows with ``sector``
+    evidence: pl.DataFrame | ParquetFiles = field(default_factory=pl.DataFrame)  # match_evidence rows with ``sector``
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
     peaks: dict[str, float] = field(default_factory=dict)  # peak resident memory per stage, MB
     pieces: int = 0  # match pieces linked (``pipelines.partitions``), all sectors
@@ -309,7 +324,7 @@ class StagesResult:
 def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
                decisions: dict[str, pl.DataFrame] | None = None, run: StageRunner = run_in_process,
                read_retries: int = 0, read_retry_delay: float = 0.0, handoff: Handoff | None = None,
-               partition_rows: int = PARTITION_ROWS) -> StagesResult:
+               partition_rows: int = PARTITION_ROWS, spill: Handoff | None = None) -> StagesResult:
     """Ingest, validate, match, reconcile and cross-check every source of one period.
 
     ``sources`` holds one residency extract and any number of sector files. Raises DoisoatError
@@ -317,7 +332,9 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
     with an error. ``decisions`` maps a sector to its analysts' review decisions; an unavailable
     source is read again ``read_retries`` times (see ``ingest_stage``). Each sector's list is
     matched in pieces of at most ``partition_rows`` rows (``pipelines.partitions``), handed to
-    their tasks through ``handoff`` (default: in memory).
+    their tasks through ``handoff`` (default: in memory). Each sector's ``match_evidence`` rows go
+    through ``spill`` as soon as it is matched: with a folder, ``evidence`` is their
+    ``ParquetFiles`` (remove the folder only once they are written).
     """
     as_of = period_end(period)
     seconds: dict[str, float] = {}
@@ -347,8 +364,9 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
     n_pieces = sum(len(plan.parts) for plan in plans)
     linked = iter(run("match.part", link_piece,
                       [(part, on_files, plan.model, plan.settings, handoff) for plan in plans for part in plan.parts]))
-    matched = run("match.finish", finish_sector,
-                  [(plan, [next(linked) for _ in plan.parts], residents, decisions.get(plan.sector)) for plan in plans])
+    matched = run("match.finish", finish_sector_stage,
+                  [(plan, [next(linked) for _ in plan.parts], residents, decisions.get(plan.sector), spill)
+                   for plan in plans])
     del plans, linked, prepared, on_files  # the pieces and the blocking keys: not needed any more
     reconciled = run("reconcile", reconcile_stage,
                      [(sector, files_of[sector], records, matches, residents)
@@ -356,11 +374,16 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
     by_sector = {sector: (records, matches) for sector, (records, matches, _) in zip(sectors, matched)}
     outcomes = residency_outcomes(residency_files, residents, reconciled)
     finished = run("cross-sector", cross_sector_stage, [(reconciled, by_sector, residents, outcomes)])[0]
-    evidence = [ev.with_columns(pl.lit(sector).alias("sector"))
-                for sector, (_, _, ev) in zip(sectors, matched) if ev.height]
-    return StagesResult(checked, residents, finished, by_sector,
-                        pl.concat(evidence, how="vertical_relaxed") if evidence else pl.DataFrame(), seconds, peaks,
-                        n_pieces, steps)
+    return StagesResult(checked, residents, finished, by_sector, _evidence([ev for _, _, ev in matched]),
+                        seconds, peaks, n_pieces, steps)
+
+
+def _evidence(refs: list[FrameRef]) -> pl.DataFrame | ParquetFiles:
+    """The sectors' match_evidence rows: their files, or the frames stacked."""
+    if any(isinstance(ref, str) for ref in refs):
+        return ParquetFiles(tuple(ref for ref in refs if isinstance(ref, str)))
+    found = [ev for ev in refs if ev.height]
+    return pl.concat(found, how="vertical_relaxed") if found else pl.DataFrame()
 
 
 def _timed(run: StageRunner, seconds: dict[str, float], peaks: dict[str, float],
@@ -375,6 +398,7 @@ def _timed(run: StageRunner, seconds: dict[str, float], peaks: dict[str, float],
         try:
             return run(stage, fn, calls)
         finally:
+            gc.collect()  # frames held in reference cycles (task states) go now, not some stages later
             took = time.perf_counter() - started
             seconds[label] = seconds.get(label, 0.0) + took
             if steps is not None and label != stage:

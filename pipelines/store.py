@@ -69,9 +69,21 @@ LOCK_WAIT_SECONDS = 10.0
 RESULT_TABLES = ("record_outcomes", "discrepancies", "rejected_rows", "resolved_findings", "match_evidence")
 
 
+@dataclass(frozen=True)
+class ParquetFiles:
+    """A table's rows in Parquet files (written as each part was finished, so that the run need
+    not hold them): ``write_run`` has DuckDB read them straight from disk."""
+
+    paths: tuple[str, ...]
+
+    def is_empty(self) -> bool:
+        return not self.paths
+
+
 @dataclass
 class RunOutput:
-    """Everything one run writes: a row for ``runs`` and a frame per other table (without run_id)."""
+    """Everything one run writes: a row for ``runs`` and a frame (or its ``ParquetFiles``) per
+    other table (without run_id)."""
 
     run_id: str
     period: str
@@ -79,7 +91,7 @@ class RunOutput:
     finished_at: datetime
     status: str
     parameters: dict
-    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    tables: dict[str, pl.DataFrame | ParquetFiles] = field(default_factory=dict)
     commune: str | None = None  # the configuration's commune code; a re-run replaces the same (period, commune)
 
 
@@ -137,21 +149,32 @@ def write_run(db_path: Path, run: RunOutput) -> None:
              run.commune],
         )
         for table, frame in run.tables.items():
-            if frame.is_empty():
-                continue
-            cols = [c for c in table_columns(table) if c != "run_id"]
-            batch = frame.select(pl.lit(run.run_id).alias("run_id"),
-                                 *[pl.col(c) if c in frame.columns else pl.lit(None, pl.String).alias(c) for c in cols])
-            con.register("_batch", batch.to_arrow(compat_level=pl.CompatLevel.newest()))  # string views: no copy
-            quoted = ", ".join(f'"{c}"' for c in ["run_id", *cols])
-            con.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM _batch")
-            con.unregister("_batch")
+            if not frame.is_empty():
+                _insert(con, table, run.run_id, frame)
         con.commit()
     except Exception:
         con.rollback()
         raise
     finally:
         con.close()
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, run_id: str, rows: pl.DataFrame | ParquetFiles) -> None:
+    """Insert a run's rows of one table (a column the rows lack is NULL): a frame through Arrow
+    (no copy), Parquet files read by DuckDB itself (never all in memory)."""
+    cols = [c for c in table_columns(table) if c != "run_id"]
+    quoted = ", ".join(f'"{c}"' for c in ["run_id", *cols])
+    if isinstance(rows, ParquetFiles):
+        have = {c for path in rows.paths for c in pl.read_parquet_schema(path)}
+        select = ", ".join(["? AS run_id", *(f'"{c}"' if c in have else f'NULL AS "{c}"' for c in cols)])
+        con.execute(f"INSERT INTO {table} ({quoted}) SELECT {select} FROM read_parquet(?, union_by_name = true)",
+                    [run_id, list(rows.paths)])
+        return
+    batch = rows.select(pl.lit(run_id).alias("run_id"),
+                        *[pl.col(c) if c in rows.columns else pl.lit(None, pl.String).alias(c) for c in cols])
+    con.register("_batch", batch.to_arrow(compat_level=pl.CompatLevel.newest()))  # string views: no copy
+    con.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM _batch")
+    con.unregister("_batch")
 
 
 def _supersede(con: duckdb.DuckDBPyConnection, run: RunOutput) -> None:

@@ -14,6 +14,7 @@ from pipelines.ingest import SourceFile
 from pipelines.partitions import Handoff, pieces
 from pipelines.review import record_fingerprints
 from pipelines.stages import run_stages
+from pipelines.store import ParquetFiles
 
 SECTORS = ("vaccination", "union_membership", "social_insurance")
 
@@ -97,3 +98,13 @@ def test_a_scratch_folder_left_by_a_killed_run_is_removed_by_the_next(tmp_path):
     os.utime(left.folder, (day_ago, day_ago))
     current = Handoff.in_folder(tmp_path)
     assert not left.folder.exists() and recent.folder.exists() and current.folder.exists()
+
+
+def test_evidence_handed_over_as_files_is_the_evidence_in_memory(small_commune, whole, tmp_path):
+    with Handoff.in_folder(tmp_path) as spill:
+        done = run_stages(_sources(small_commune), "2026-11", LinkSettings(), partition_rows=10**9, spill=spill)
+        assert isinstance(done.evidence, ParquetFiles) and len(done.evidence.paths) == len(SECTORS)
+        assert (spill.folder.stat().st_mode & 0o777) == 0o700  # personal data: this user's only
+        on_files = pl.read_parquet(list(done.evidence.paths))
+    assert not list(tmp_path.glob("doisoat-parts-*"))  # removed once left
+    assert on_files.sort("sector", "source_file", "source_row", "residency_id").equals(_evidence(whole))

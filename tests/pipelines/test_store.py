@@ -7,7 +7,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.store import TABLES, RunOutput, connect, table_columns, write_run
+from pipelines.store import TABLES, ParquetFiles, RunOutput, connect, table_columns, write_run
 
 
 def run(run_id="r1", outcomes=None):
@@ -37,6 +37,23 @@ def test_write_run_appends_rows_with_run_id(tmp_path):
     con = duckdb.connect(str(db))
     assert con.execute("SELECT run_id, source_row FROM record_outcomes ORDER BY run_id").fetchall() == [("r1", 2), ("r2", 2)]
     assert con.execute("SELECT count(*) FROM runs").fetchone() == (2,)
+
+
+def test_rows_in_parquet_files_are_written_as_the_same_rows_in_a_frame(tmp_path):
+    frame = pl.DataFrame({
+        "sector": ["vaccination", "vaccination", "social_insurance"], "source_file": ["a.csv", "a.csv", "b.xlsx"],
+        "source_row": [2, 3, 7], "outcome": ["matched", "review", "unmatched"],
+        "residency_id": ["001090012345", "001090012346", None], "match_probability": [1.0, 0.7, None]})
+    paths = []
+    for sector, part in frame.partition_by("sector", as_dict=True).items():
+        paths.append(str(tmp_path / f"{sector[0]}.parquet"))
+        part.drop("match_probability" if sector[0] == "social_insurance" else []).write_parquet(paths[-1])
+    write_run(tmp_path / "frame.duckdb", run("r1", frame))
+    write_run(tmp_path / "files.duckdb", run("r1", ParquetFiles(tuple(paths))))  # one file lacks a column
+    query = "SELECT * FROM record_outcomes ORDER BY source_file, source_row"
+    frame_rows = duckdb.connect(str(tmp_path / "frame.duckdb")).execute(query).fetchall()
+    assert frame_rows == duckdb.connect(str(tmp_path / "files.duckdb")).execute(query).fetchall()
+    assert [r[5] for r in frame_rows] == ["001090012345", "001090012346", None]
 
 
 def test_a_failing_write_leaves_nothing_behind(tmp_path):
