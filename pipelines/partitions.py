@@ -77,7 +77,8 @@ class Handoff:
         if self.folder is None:
             return frame
         path = self.folder / f"{name}-{uuid.uuid4().hex[:8]}.parquet"
-        frame.write_parquet(path, compression="lz4", statistics=False)
+        # one row group: read back as one chunk (see ``store._insert``)
+        frame.write_parquet(path, compression="lz4", statistics=False, row_group_size=max(frame.height, 1))
         return str(path)
 
     def put_residents(self, prepared: PreparedResidents) -> ResidentsRef | PreparedResidents:

@@ -107,4 +107,16 @@ def test_evidence_handed_over_as_files_is_the_evidence_in_memory(small_commune, 
         assert (spill.folder.stat().st_mode & 0o777) == 0o700  # personal data: this user's only
         on_files = pl.read_parquet(list(done.evidence.paths))
     assert not list(tmp_path.glob("doisoat-parts-*"))  # removed once left
-    assert on_files.sort("sector", "source_file", "source_row", "residency_id").equals(_evidence(whole))
+    on_files, in_memory = on_files.sort("sector", "source_file", "source_row", "residency_id"), _evidence(whole)
+    floats = r"^.*(weight|probability)$"  # two trainings: equal to the last bits only
+    assert on_files.select(pl.exclude(floats)).equals(in_memory.select(pl.exclude(floats))) and on_files.height
+    for column in on_files.select(floats).columns:
+        assert (on_files[column].fill_null(0) - in_memory[column].fill_null(0)).abs().max() < 1e-9
+
+
+def test_a_frame_handed_over_as_a_file_comes_back_in_one_chunk(tmp_path):
+    """Many chunks (Parquet row groups) made DuckDB store a province's evidence 50 % larger."""
+    frame = pl.DataFrame({"k": pl.arange(0, 300_000, eager=True), "v": ["xã Giao Long"] * 300_000})
+    with Handoff.in_folder(tmp_path) as handoff:
+        back = pl.read_parquet(handoff.put("big", frame))
+    assert back.equals(frame) and back.n_chunks() == 1
