@@ -199,10 +199,21 @@ def _compare(index: pl.DataFrame, records: pl.DataFrame, residents: pl.DataFrame
 
 
 def _random_pairs(records: pl.DataFrame, residents: pl.DataFrame, n: int, seed: int) -> pl.DataFrame:
+    """``n`` random (record, resident) pairs, drawn from both sides in their ``content_order``."""
     n = min(n, records.height * residents.height)
-    left = records.select(RECORD_KEY).sample(n, with_replacement=True, seed=seed)
-    right = residents.select(RESIDENT).sample(n, with_replacement=True, seed=seed + 1)
+    left = content_order(records, RECORD_KEY, seed).sample(n, with_replacement=True, seed=seed)
+    right = content_order(residents, RESIDENT, seed + 1).sample(n, with_replacement=True, seed=seed + 1)
     return pl.concat([left, right], how="horizontal")
+
+
+def content_order(frame: pl.DataFrame, key: str, seed: int) -> pl.DataFrame:
+    """``key`` of every row, ordered by a hash of the row's matching fields (``PAIR_FIELDS``) alone:
+    a sample drawn from it is the same whatever order the rows come in, so a re-sorted list or
+    extract trains the same model. Rows with the same fields (interchangeable) keep their order."""
+    fields = [f for f in PAIR_FIELDS if f in frame.columns]
+    if not fields:
+        return frame.select(key)
+    return frame.select(key, pl.struct(fields).hash(seed).alias("_order")).sort("_order", maintain_order=True).select(key)
 
 
 def _initial_m(confirmed: pl.DataFrame, comparisons: tuple[Comparison, ...]) -> dict[str, dict[int, float]]:
@@ -324,7 +335,8 @@ def train(rec: pl.DataFrame, prepared: PreparedResidents, settings: LinkSettings
     for tag in ("id_equal", "old_id_equal"):
         g = id_c.gamma_of(tag)
         u["id"][g] = min(u["id"][g], 1 / max(res.height, 1))
-    sample = rec.sample(min(settings.train_sample, rec.height), seed=settings.seed)
+    chosen = content_order(rec, RECORD_KEY, settings.seed).head(settings.train_sample)
+    sample = chosen.join(rec, on=RECORD_KEY, how="left", maintain_order="left")
     names = _names(sample, prepared)
     # Session 1, pairs blocked on the personal ID: m of name, birth date, gender and place.
     id_index = candidate_pairs(sample, res, (id_rule,), settings.max_pairs_per_rule, counts)

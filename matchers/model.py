@@ -8,6 +8,8 @@ EM runs over the distinct gamma patterns with their counts, so its cost does not
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -48,6 +50,44 @@ class FellegiSunter:
     term_frequencies: tuple[TermFrequency, ...] = ()
     iterations: int = 0
     history: list[float] = field(default_factory=list)
+
+    def parameters(self) -> dict:
+        """The trained parameters as plain JSON values, what ``from_parameters`` reads back: per
+        comparison its level labels, m and u by gamma; the prior; the term-frequency adjustments."""
+        return {
+            "comparisons": [
+                {"name": c.name, "levels": {str(g): label for g, label in c.gammas.items()},
+                 "m": {str(g): float(v) for g, v in sorted(self.m[c.name].items())},
+                 "u": {str(g): float(v) for g, v in sorted(self.u[c.name].items())}}
+                for c in self.comparisons],
+            "prior": float(self.prior),
+            "term_frequencies": [{"comparison": tf.comparison, "levels": list(tf.levels), "column": tf.column,
+                                  "norm": float(tf.norm)} for tf in self.term_frequencies],
+        }
+
+    @property
+    def version(self) -> str:
+        """A short fingerprint of the parameters: equal versions score every pair alike."""
+        canonical = json.dumps(self.parameters(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_parameters(cls, parameters: dict, comparisons: Sequence[Comparison]) -> FellegiSunter:
+        """The model ``parameters()`` described, over ``comparisons``; ValueError when they are not
+        the comparisons it was trained with (other names, levels or order)."""
+        stored = [(c["name"], c["levels"]) for c in parameters["comparisons"]]
+        given = [(c.name, {str(g): label for g, label in c.gammas.items()}) for c in comparisons]
+        if stored != given:
+            raise ValueError("the stored model was trained with other comparisons")
+        by_name = {c["name"]: c for c in parameters["comparisons"]}
+        return cls(
+            tuple(comparisons),
+            {name: {int(g): v for g, v in c["m"].items()} for name, c in by_name.items()},
+            {name: {int(g): v for g, v in c["u"].items()} for name, c in by_name.items()},
+            parameters["prior"],
+            tuple(TermFrequency(tf["comparison"], tuple(tf["levels"]), tf["column"], tf["norm"])
+                  for tf in parameters["term_frequencies"]),
+        )
 
     def level_weights(self) -> pl.DataFrame:
         """One row per comparison level: gamma, label, m, u and log2(m/u), for reports and notebooks."""

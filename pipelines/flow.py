@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import json
 import os
 import time
 import uuid
@@ -289,6 +290,14 @@ def _tables(files: list[FileResult], sectors: list[SectorResult]) -> dict[str, p
     }
 
 
+def _models(models: dict[str, FellegiSunter]) -> pl.DataFrame:
+    """The ``models`` rows of a run: each sector's model version and parameters (JSON)."""
+    return pl.DataFrame(
+        [{"sector": sector, "model_version": model.version, "parameters": json.dumps(model.parameters())}
+         for sector, model in models.items()],
+        schema={"sector": pl.String, "model_version": pl.String, "parameters": pl.String})
+
+
 @flow(name="reconcile", log_prints=False)
 def reconcile(residency: str, sectors: list[str], period: str, db: str, out: str,
               match_method: str = "probabilistic", encodings: list[str] | None = None,
@@ -359,6 +368,7 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
             parameters["engine"] = "dask"
         tables = _tables(checked, all_results)
         tables["match_evidence"] = stages.evidence
+        tables["models"] = _models(stages.models)
         run = RunOutput(run_id, period, started, datetime.now(), status, parameters, tables,
                         commune=run_options.get("commune"))
         summary = RunSummary(run_id, period, status, Path(db), Path(out), _summaries(checked, all_results), failed)

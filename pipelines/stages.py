@@ -34,6 +34,7 @@ from matchers import (
     link,
     prepare_residents,
 )
+from matchers.model import FellegiSunter
 from pipelines.findings import COLUMNS as FINDING_COLUMNS
 from pipelines.findings import (
     commune_codes,
@@ -319,6 +320,7 @@ class StagesResult:
     peaks: dict[str, float] = field(default_factory=dict)  # peak resident memory per stage, MB
     pieces: int = 0  # match pieces linked (``pipelines.partitions``), all sectors
     steps: dict[str, float] = field(default_factory=dict)  # wall time of a stage's steps ("match.train" …)
+    models: dict[str, FellegiSunter] = field(default_factory=dict)  # sector → its trained model (probabilistic)
 
 
 def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
@@ -367,6 +369,7 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
     matched = run("match.finish", finish_sector_stage,
                   [(plan, [next(linked) for _ in plan.parts], residents, decisions.get(plan.sector), spill)
                    for plan in plans])
+    models = {plan.sector: plan.model for plan in plans if plan.model is not None}
     del plans, linked, prepared, on_files  # the pieces and the blocking keys: not needed any more
     reconciled = run("reconcile", reconcile_stage,
                      [(sector, files_of[sector], records, matches, residents)
@@ -375,7 +378,7 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
     outcomes = residency_outcomes(residency_files, residents, reconciled)
     finished = run("cross-sector", cross_sector_stage, [(reconciled, by_sector, residents, outcomes)])[0]
     return StagesResult(checked, residents, finished, by_sector, _evidence([ev for _, _, ev in matched]),
-                        seconds, peaks, n_pieces, steps)
+                        seconds, peaks, n_pieces, steps, models)
 
 
 def _evidence(refs: list[FrameRef]) -> pl.DataFrame | ParquetFiles:

@@ -58,6 +58,9 @@ TABLES: dict[str, str] = {
         sector VARCHAR NOT NULL, record_fingerprint VARCHAR NOT NULL, residency_id VARCHAR NOT NULL,
         decision VARCHAR NOT NULL, decided_by VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL,
         run_id VARCHAR, source_file VARCHAR, source_row INTEGER, note VARCHAR""",
+    # issue 14: each sector's trained model, kept with the run (``FellegiSunter.parameters``, JSON)
+    "models": """
+        run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, model_version VARCHAR NOT NULL, parameters VARCHAR NOT NULL""",
     "run_counts": """
         run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, commune_code VARCHAR, measure VARCHAR NOT NULL,
         category VARCHAR, severity VARCHAR, n BIGINT NOT NULL""",

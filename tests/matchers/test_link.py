@@ -9,6 +9,8 @@ import pytest
 from matchers import LinkSettings, link
 from matchers.blocking import DEFAULT_RULES, BlockingError, BlockingRule, blocking_keys, count_pairs
 from matchers.link import prepare_residents
+from _residents import canonical_residents
+
 from sample_data.generate import generate_commune
 
 KEY = "record_key"
@@ -19,18 +21,6 @@ def commune():
     """A generated commune: its residents and its union list, as canonical frames."""
     c = generate_commune(2000, seed=3)
     return c
-
-
-def canonical_residents(c) -> pl.DataFrame:
-    return c.residents.select(
-        pl.col("Số định danh cá nhân").alias("person_id"),
-        pl.col("Số CMND").cast(pl.String).alias("old_id"),
-        pl.col("Họ và tên").alias("full_name"),
-        pl.col("Ngày sinh").str.to_date("%d/%m/%Y", strict=False).alias("birth_date"),
-        pl.lit("day").alias("birth_date_precision"),
-        pl.col("Giới tính").replace_strict({"Nam": "M", "Nữ": "F"}, default=None).alias("gender"),
-        pl.col("Thôn/Tổ dân phố").alias("address"),
-    ).filter(pl.col("birth_date").is_not_null())
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """The reconcile flow on real files with the real Prefect engine and a real DuckDB file."""
 
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -9,6 +10,8 @@ import polars as pl
 import pytest
 
 from contracts.fields import SECTORS
+from matchers import default_comparisons
+from matchers.model import FellegiSunter
 from pipelines.flow import reconcile
 
 pytestmark = pytest.mark.usefixtures("prefect_backend")
@@ -49,6 +52,17 @@ def test_every_data_row_of_every_file_has_exactly_one_outcome(small_commune, tmp
         GROUP BY ALL""").fetchall()
     assert len(per_file) == 1 + len(sector_args(small_commune))
     assert all(rows_read == n for _, rows_read, n in per_file)
+
+
+def test_each_sectors_model_is_kept_with_the_run(small_commune, tmp_path):
+    state, db = run_flow(small_commune, tmp_path, sector_args(small_commune))
+    con = duckdb.connect(str(db), read_only=True)
+    runs = con.sql("SELECT run_id FROM runs").fetchall()
+    kept = con.sql("SELECT run_id, sector, model_version, parameters FROM models ORDER BY sector").fetchall()
+    assert {sector for _, sector, _, _ in kept} == set(SECTORS) and {run for run, *_ in kept} == {runs[0][0]}
+    for _, _, version, parameters in kept:  # each version is its parameters' own, read back
+        assert FellegiSunter.from_parameters(json.loads(parameters), default_comparisons()).version == version
+    assert len({version for _, _, version, _ in kept}) == len(SECTORS)  # trained on each list
 
 
 def test_a_file_with_unknown_headers_fails_alone(small_commune, tmp_path):
