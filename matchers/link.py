@@ -373,7 +373,7 @@ def train(rec: pl.DataFrame, prepared: PreparedResidents, settings: LinkSettings
 
 def _tf_norm(residents: pl.DataFrame, key: str) -> float:
     """Σ tf² over the values of ``key``: the chance two random residents share a value."""
-    shares = residents.group_by(key).len().select((pl.col("len") / residents.height) ** 2)
+    shares = residents.group_by(key).len().sort(key).select((pl.col("len") / residents.height) ** 2)  # fixed order
     return float(shares.sum().item())
 
 

@@ -130,7 +130,7 @@ def level_frequencies(gammas: pl.DataFrame, comparisons: Sequence[Comparison]) -
 
 def _patterns(gammas: pl.DataFrame, comparisons: Sequence[Comparison]) -> tuple[np.ndarray, np.ndarray]:
     cols = [c.output_name for c in comparisons]
-    agg = gammas.group_by(cols).len("n")
+    agg = gammas.group_by(cols).len("n").sort(cols)  # a fixed order: EM's sums come out bit for bit alike
     return agg.select(cols).to_numpy().astype(np.int16), agg["n"].to_numpy().astype(np.float64)
 
 
