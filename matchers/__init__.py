@@ -3,7 +3,8 @@
 - normalise: Vietnamese names as compared (``folded``, ``canonical_name``, ``given_name``…).
 - comparison, comparison_library, comparison_inputs: ordered levels per field, built from
   ``Level`` and ``Comparison``; ``compare`` adds one ``gamma_<name>`` column per comparison.
-- blocking, model, decide, deterministic: candidate pairs, Fellegi–Sunter training and scoring,
+- blocking, model, decide, deterministic: candidate pairs, Fellegi–Sunter training and scoring
+  (``FellegiSunter``: its ``parameters()``, ``version`` and ``from_parameters`` keep it with a run),
   the decision per record, and the exact passes.
 - link: ``link(records, residents, settings)``, the entry point; ``prepare_residents`` once per run;
   ``prepare_records``, ``train``, ``link_part`` and ``finish_parts``: the same in pieces (partitions).
@@ -48,11 +49,12 @@ from matchers.normalise import (
     surname,
     telex_folded,
 )
+from matchers.model import FellegiSunter
 from matchers.review import decide_again
 
 __all__ = [
-    "BEST_SCHEMA", "BlockingError", "BlockingRule", "Comparison", "GAMMA_ELSE", "GAMMA_MISSING", "Level",
-    "LinkSettings", "Linkage", "PreparedResidents", "RESULT_SCHEMA", "add_comparison_inputs",
+    "BEST_SCHEMA", "BlockingError", "BlockingRule", "Comparison", "FellegiSunter", "GAMMA_ELSE", "GAMMA_MISSING",
+    "Level", "LinkSettings", "Linkage", "PreparedResidents", "RESULT_SCHEMA", "add_comparison_inputs",
     "birth_date_comparison", "canonical_name", "compare", "decide_again", "default_comparisons", "explain",
     "finish_parts", "folded", "gender_comparison", "gender_from_name", "given_name", "guardian_comparison",
     "has_diacritics", "id_comparison", "link", "link_part", "middle_names", "name_comparison", "name_tokens",

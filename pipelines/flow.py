@@ -24,8 +24,7 @@ from prefect.states import Completed, Failed
 
 from contracts import DoisoatError
 from contracts import fields as F
-from matchers import LinkSettings, PreparedResidents
-from matchers.model import FellegiSunter
+from matchers import FellegiSunter, LinkSettings, PreparedResidents
 from pipelines import progress, readahead
 from pipelines.ingest import SourceFile, configure_sources, parse_sector_arg
 from pipelines.memory import peak_mb, reset_peak

@@ -23,8 +23,16 @@ from pathlib import Path
 import polars as pl
 
 from contracts import fields as F
-from matchers import Linkage, LinkSettings, PreparedResidents, finish_parts, link_part, prepare_records, train
-from matchers.model import FellegiSunter
+from matchers import (
+    FellegiSunter,
+    Linkage,
+    LinkSettings,
+    PreparedResidents,
+    finish_parts,
+    link_part,
+    prepare_records,
+    train,
+)
 from pipelines.fingerprints import record_fingerprints
 from pipelines.review.apply import DECISION_SCHEMA, effective_decisions, link_with_reviews, match_with_reviews
 

@@ -29,12 +29,12 @@ from contracts import (
 from contracts import fields as F
 from matchers import (
     RESULT_SCHEMA,
+    FellegiSunter,
     LinkSettings,
     PreparedResidents,
     link,
     prepare_residents,
 )
-from matchers.model import FellegiSunter
 from pipelines.findings import COLUMNS as FINDING_COLUMNS
 from pipelines.findings import (
     commune_codes,
