@@ -8,6 +8,7 @@
   the decision per record, and the exact passes.
 - link: ``link(records, residents, settings)``, the entry point; ``prepare_residents`` once per run;
   ``prepare_records``, ``train``, ``link_part`` and ``finish_parts``: the same in pieces (partitions).
+- frequencies: ``NameFrequencies``, the residents' name shares a model scores with (kept with it).
 - review: ``decide_again`` after an analyst rejected a candidate.
 """
 
@@ -27,6 +28,7 @@ from matchers.comparison_library import (
 )
 from matchers.decide import BEST_SCHEMA
 from matchers.deterministic import RESULT_SCHEMA
+from matchers.frequencies import NameFrequencies
 from matchers.link import (
     Linkage,
     LinkSettings,
@@ -54,7 +56,7 @@ from matchers.review import decide_again
 
 __all__ = [
     "BEST_SCHEMA", "BlockingError", "BlockingRule", "Comparison", "FellegiSunter", "GAMMA_ELSE", "GAMMA_MISSING",
-    "Level", "LinkSettings", "Linkage", "PreparedResidents", "RESULT_SCHEMA", "add_comparison_inputs",
+    "Level", "LinkSettings", "Linkage", "NameFrequencies", "PreparedResidents", "RESULT_SCHEMA", "add_comparison_inputs",
     "birth_date_comparison", "canonical_name", "compare", "decide_again", "default_comparisons", "explain",
     "finish_parts", "folded", "gender_comparison", "gender_from_name", "given_name", "guardian_comparison",
     "has_diacritics", "id_comparison", "link", "link_part", "middle_names", "name_comparison", "name_tokens",

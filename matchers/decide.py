@@ -43,8 +43,10 @@ def decide(scored: pl.DataFrame, records: pl.DataFrame, *, match_threshold: floa
     with nothing against it, is at least a review case with that candidate, never "not found".
     """
     used = [RECORD_KEY, "person_id_r", "match_weight", "match_probability", "gamma_id", "gamma_name", "gamma_birth_date"]
-    ranked = scored.select(c for c in used if c in scored.columns).sort(  # only what is read: a lighter sort
-        [RECORD_KEY, "match_weight"], descending=[False, True])
+    # only what is read: a lighter sort; equal weights in the residents' ID order, whatever the extract's order
+    order = [RECORD_KEY, "match_weight", "person_id_r"][:3 if "person_id_r" in scored.columns else 2]
+    ranked = scored.select(c for c in used if c in scored.columns).sort(
+        order, descending=[False, True, False][:len(order)], nulls_last=True)
     best = ranked.group_by(RECORD_KEY, maintain_order=True).agg(
         pl.col("person_id_r").first().alias("candidate"),
         # the row is one person at most: its best candidate's odds set against those of every

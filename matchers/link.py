@@ -8,6 +8,8 @@ comparison's contribution (``bf_*``) so an analyst can see why.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -26,6 +28,7 @@ from matchers.comparison import GAMMA_MISSING, Comparison
 from matchers.comparison_inputs import name_features
 from matchers.comparison_library import compare, default_comparisons, explain
 from matchers.decide import BEST_SCHEMA, decide, demote_claimed
+from matchers.frequencies import TF_COLUMNS, NameFrequencies
 from matchers.deterministic import deterministic_passes
 from matchers.model import (
     PRIOR_STRENGTH,
@@ -41,8 +44,7 @@ from matchers.normalise import branch_place, spelling_key
 PAIR_FIELDS = (F.PERSON_ID, F.OLD_ID, F.FULL_NAME, F.BIRTH_DATE, F.BIRTH_DATE_PRECISION, F.GENDER, F.ADDRESS,
                F.COMMUNE_CODE, F.COMMUNE_CANDIDATES)
 FIELD_TYPES = {F.BIRTH_DATE: pl.Date}
-# Term-frequency columns of the pairs (declared on the levels) → the residents' key they count.
-TF_KEYS = {"tf_name": "bk_name", "tf_given": "bk_given"}
+TF_KEYS = TF_COLUMNS  # term-frequency columns of the pairs (declared on the levels) → the residents' key
 HOUSEHOLD, GUARDIAN = F.HOUSEHOLD_ID, F.GUARDIAN_NAME
 GUARDIAN_IN_HOUSEHOLD = "guardian_in_household"  # read by ``comparison_library.guardian_comparison``
 MAX_IN_EXTRACT_SHARE = 0.9  # at most this share of a list's rows is taken to be in the extract (the prior)
@@ -63,6 +65,13 @@ class LinkSettings:
     one_row_per_person: bool = False  # True for lists where a person appears once (not vaccination doses)
     em_iterations: int = 50
     seed: int = 6
+
+    def training_key(self) -> str:
+        """A fingerprint of what ``train`` reads of these settings: a model kept from a run whose
+        settings have the same key was trained as this run would train it."""
+        read = {"rules": [[rule.name, list(rule.keys)] for rule in self.rules], "u_sample": self.u_sample,
+                "train_sample": self.train_sample, "em_iterations": self.em_iterations, "seed": self.seed}
+        return hashlib.sha256(json.dumps(read, sort_keys=True).encode()).hexdigest()[:16]
 
     def __post_init__(self) -> None:
         if self.method not in ("probabilistic", "deterministic"):
@@ -97,12 +106,21 @@ def _fields(frame: pl.DataFrame) -> list[pl.Expr]:
 class PreparedResidents:
     """Residents with ``resident_key``, blocking keys and name frequencies, plus what every
     ``link`` call would otherwise recompute: key counts per blocking rule, Σ tf² norms and the
-    per-name comparison helpers of the residents' names (``name_features`` of side "r")."""
+    per-name comparison helpers of the residents' names (``name_features`` of side "r");
+    ``frequencies``: the name frequencies the ``tf_*`` columns come from."""
 
     frame: pl.DataFrame
     key_counts: dict[str, pl.DataFrame]
     tf_norms: dict[str, float]
     names: pl.DataFrame | None = None
+    frequencies: NameFrequencies | None = None
+
+    def with_frequencies(self, frequencies: NameFrequencies) -> PreparedResidents:
+        """The same residents scored with other name frequencies (a kept model's)."""
+        if self.frequencies is not None and frequencies.version == self.frequencies.version:
+            return self
+        return replace(self, frame=frequencies.apply(self.frame), tf_norms=dict(frequencies.norms),
+                       frequencies=frequencies)
 
 
 def prepare_residents(residents: pl.DataFrame | PreparedResidents,
@@ -116,13 +134,11 @@ def prepare_residents(residents: pl.DataFrame | PreparedResidents,
     # Keys that only some sector rows carry (no date; a year-only date) match every resident.
     frame = frame.with_columns(pl.col("bk_year").alias("bk_coarse_year"), pl.lit(1, pl.Int8).alias("bk_no_date"))
     n = max(frame.height, 1)
-    frame = frame.with_columns(
-        (pl.len().over("bk_name") / n).alias("tf_name"),
-        (pl.len().over("bk_given") / n).alias("tf_given"),
-    )
+    frame = frame.with_columns((pl.len().over(key) / n).alias(column) for column, key in TF_KEYS.items())
     counts = {rule.name: key_counts(frame, rule) for rule in rules}
-    norms = {key: _tf_norm(frame, key) for key in ("bk_name", "bk_given")}
-    return PreparedResidents(frame, counts, norms, name_features(frame[F.FULL_NAME], "r"))
+    frequencies = NameFrequencies.of(frame)
+    return PreparedResidents(frame, counts, dict(frequencies.norms), name_features(frame[F.FULL_NAME], "r"),
+                             frequencies)
 
 
 def _prepare_records(records: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:
@@ -368,13 +384,8 @@ def train(rec: pl.DataFrame, prepared: PreparedResidents, settings: LinkSettings
         TermFrequency(c.name, c.term_frequency_levels(column), column, prepared.tf_norms[key])
         for c in comparisons for column, key in TF_KEYS.items() if c.term_frequency_levels(column)
     )
+    model.name_frequencies = prepared.frequencies.version if prepared.frequencies is not None else None
     return model
-
-
-def _tf_norm(residents: pl.DataFrame, key: str) -> float:
-    """Σ tf² over the values of ``key``: the chance two random residents share a value."""
-    shares = residents.group_by(key).len().sort(key).select((pl.col("len") / residents.height) ** 2)  # fixed order
-    return float(shares.sum().item())
 
 
 def _decide_args(settings: LinkSettings, comparisons: tuple[Comparison, ...]) -> dict:

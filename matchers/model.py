@@ -48,6 +48,7 @@ class FellegiSunter:
     u: dict[str, dict[int, float]]
     prior: float
     term_frequencies: tuple[TermFrequency, ...] = ()
+    name_frequencies: str | None = None  # version of the ``NameFrequencies`` it was trained with
     iterations: int = 0
     history: list[float] = field(default_factory=list)
 
@@ -63,6 +64,7 @@ class FellegiSunter:
             "prior": float(self.prior),
             "term_frequencies": [{"comparison": tf.comparison, "levels": list(tf.levels), "column": tf.column,
                                   "norm": float(tf.norm)} for tf in self.term_frequencies],
+            "name_frequencies": self.name_frequencies,
         }
 
     @property
@@ -87,6 +89,7 @@ class FellegiSunter:
             parameters["prior"],
             tuple(TermFrequency(tf["comparison"], tuple(tf["levels"]), tf["column"], tf["norm"])
                   for tf in parameters["term_frequencies"]),
+            name_frequencies=parameters.get("name_frequencies"),
         )
 
     def level_weights(self) -> pl.DataFrame:

@@ -137,6 +137,14 @@ def _print_summary(summary) -> None:
         names = {"train": "train", "part": "pieces", "finish": "finish"}
         steps = ", ".join(f"{names.get(k, k)} {v:.1f} s" for k, v in getattr(summary, "match_steps", {}).items())
         typer.echo(f"Matching: {summary.pieces} piece(s), linked in {summary.engine}" + (f" ({steps})" if steps else ""))
+    kept, trained = getattr(summary, "models_kept", []), getattr(summary, "models_trained", [])
+    if kept or trained:
+        typer.echo(f"Models:   kept {len(kept)}" + (f" ({', '.join(kept)})" if kept else "")
+                   + f", trained {len(trained)}" + (f" ({', '.join(trained)})" if trained else "")
+                   + f"; name frequencies {'kept' if summary.frequencies_kept else 'counted'}")
+    if kept or trained:
+        typer.echo(f"Rows:     {summary.rows_reused} kept their decision, {summary.rows_scored} scored "
+                   f"({summary.rows_new} new or changed since the last run)")
     typer.echo(f"Database: {summary.db}")
     typer.echo(f"Outputs:  {summary.out}")
 
@@ -174,6 +182,8 @@ def run(
     workers: Annotated[int | None, typer.Option(help="Match on a temporary local Dask cluster of N worker processes.")] = None,
     dask_address: Annotated[str | None, typer.Option(help="Match on an existing Dask cluster: its scheduler, tcp://HOST:PORT (see README, Scale-out).")] = None,
     scratch: Annotated[Path | None, typer.Option(help="Folder for the match pieces handed to Dask workers (Parquet; removed after the run). Every worker must read it. Default: the database's folder.")] = None,
+    retrain: Annotated[bool, typer.Option("--retrain", help="Train every sector's model again instead of scoring with the ones the database kept (see README, Monthly runs); implies --full.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Score every row again, even those nothing changed for since the last run (see README, Monthly runs).")] = False,
 ) -> None:
     """Reconcile one month of sector lists against the residency extract.
 
@@ -192,7 +202,8 @@ def run(
         if residency or sector or db or out or encoding or sheet or mapping:
             _fail("--config replaces --residency, --sector, --db, --out, --encoding, --sheet and --mapping; "
                   "give one or the other", code=2)
-        _run_config(config, period, workers=workers, dask_address=dask_address, scratch=scratch)
+        _run_config(config, period, workers=workers, dask_address=dask_address, scratch=scratch,
+                    retrain=retrain or None, full=full or None)
         return
     missing = [name for name, value in (("--residency", residency), ("--sector", sector), ("--db", db), ("--out", out))
                if not value]
@@ -213,7 +224,7 @@ def run(
 
         summary = _run_flow(residency, sector, period, db, out, match_method, task_runner(workers, dask_address),
                             read_retries=read_retries, read_retry_delay=read_retry_delay,
-                            scratch=str(scratch) if scratch else None, **options)
+                            scratch=str(scratch) if scratch else None, retrain=retrain or None, full=full or None, **options)
     except DoisoatError as err:
         _fail(str(err))
     _print_summary(summary)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import json
 import os
 import time
 import uuid
@@ -26,7 +25,9 @@ from contracts import DoisoatError
 from contracts import fields as F
 from matchers import FellegiSunter, LinkSettings, PreparedResidents
 from pipelines import progress, readahead
+from pipelines.decision_cache import DecisionCache, load_cache
 from pipelines.ingest import SourceFile, configure_sources, parse_sector_arg
+from pipelines.kept_models import frequencies_rows, load_kept, models_rows
 from pipelines.memory import peak_mb, reset_peak
 from pipelines.outputs import Published, prepare_run, publish
 from pipelines.partitions import (
@@ -93,6 +94,12 @@ class RunSummary:
     pieces: int = 0  # match pieces linked, all sectors (``pipelines.partitions``)
     engine: str = "this process"  # where the pieces ran: "this process" or "Dask"
     match_steps: dict[str, float] = field(default_factory=dict)  # wall time of train, pieces, finish
+    models_kept: list[str] = field(default_factory=list)  # sectors scored with an earlier run's model
+    models_trained: list[str] = field(default_factory=list)  # sectors whose model was trained in this run
+    frequencies_kept: bool = False  # the residents' name frequencies of an earlier run
+    rows_reused: int = 0  # sector rows that kept their cached decision (``pipelines.decision_cache``)
+    rows_scored: int = 0  # sector rows blocked and scored in this run
+    rows_new: int = 0  # of those, rows the cache did not hold (new or corrected since the last run)
 
 
 def _failure(state) -> BaseException | None:
@@ -125,9 +132,11 @@ def validate_task(result: FileResult, as_of: dt.date) -> FileResult:
 @task(name="match-train", **PII_TASK)
 @hide_values
 def train_task(sector: str, files: list[FileResult], residents: PreparedResidents, settings: LinkSettings,
-               decisions: pl.DataFrame | None, handoff: Handoff, partition_rows: int) -> SectorPlan:
-    """A sector's records, its model trained once, its pieces (``partitions.plan_sector``)."""
-    plan = plan_sector_stage(sector, files, residents, settings, decisions, handoff, partition_rows)
+               decisions: pl.DataFrame | None, handoff: Handoff, partition_rows: int,
+               model: FellegiSunter | None = None, cache: DecisionCache | None = None) -> SectorPlan:
+    """A sector's records, its model (trained once, or kept), the rows that keep a cached decision
+    and the pieces of the others (``partitions.plan_sector``)."""
+    plan = plan_sector_stage(sector, files, residents, settings, decisions, handoff, partition_rows, model, cache)
     get_run_logger().info("%s: %d rows in %d piece(s)", sector, plan.records.height, len(plan.parts))
     return plan
 
@@ -135,18 +144,18 @@ def train_task(sector: str, files: list[FileResult], residents: PreparedResident
 @task(name="match-piece", **PII_TASK)
 @hide_values
 def piece_task(part: FrameRef, residents: ResidentsRef | PreparedResidents, model: FellegiSunter,
-               settings: LinkSettings, handoff: Handoff) -> tuple[FrameRef, FrameRef]:
+               settings: LinkSettings, handoff: Handoff) -> tuple[FrameRef, FrameRef, FrameRef]:
     """One piece of a sector linked against the whole extract; on a Dask worker when one is used."""
     return link_piece(part, residents, model, settings, handoff)
 
 
 @task(name="match", **PII_TASK)
 @hide_values
-def match_task(plan: SectorPlan, linked: list[tuple[FrameRef, FrameRef]], residents: pl.DataFrame,
+def match_task(plan: SectorPlan, linked: list[tuple[FrameRef, FrameRef, FrameRef]], residents: pl.DataFrame,
                decisions: pl.DataFrame | None = None,
-               spill: Handoff | None = None) -> tuple[pl.DataFrame, pl.DataFrame, FrameRef]:
-    """(records, matches with the analysts' review decisions applied, match_evidence rows or their
-    Parquet file, ``stages.finish_sector_stage``)."""
+               spill: Handoff | None = None) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, FrameRef]]:
+    """(records, matches with the analysts' review decisions applied, the match_evidence and
+    decision cache rows or their Parquet files, ``stages.finish_sector_stage``)."""
     matched = finish_sector_stage(plan, linked, residents, decisions, spill)
     get_run_logger().info("%s: %d rows matched", plan.sector, matched[0].height)
     progress.advance(plan.sector, "match")
@@ -289,20 +298,13 @@ def _tables(files: list[FileResult], sectors: list[SectorResult]) -> dict[str, p
     }
 
 
-def _models(models: dict[str, FellegiSunter]) -> pl.DataFrame:
-    """The ``models`` rows of a run: each sector's model version and parameters (JSON)."""
-    return pl.DataFrame(
-        [{"sector": sector, "model_version": model.version, "parameters": json.dumps(model.parameters())}
-         for sector, model in models.items()],
-        schema={"sector": pl.String, "model_version": pl.String, "parameters": pl.String})
-
-
 @flow(name="reconcile", log_prints=False)
 def reconcile(residency: str, sectors: list[str], period: str, db: str, out: str,
               match_method: str = "probabilistic", encodings: list[str] | None = None,
               sheets: list[str] | None = None, mapping: str | None = None, commune: str | None = None,
               thresholds: dict[str, float] | None = None, read_retries: int = 2, read_retry_delay: float = 10.0,
-              scratch: str | None = None, partition_rows: int = PARTITION_ROWS):
+              scratch: str | None = None, partition_rows: int = PARTITION_ROWS, retrain: bool = False,
+              full: bool = False):
     """Reconcile every sector file of one period against the residency extract.
 
     ``sectors`` holds ``NAME=PATH`` strings (a sector may appear several times); ``encodings``
@@ -313,7 +315,9 @@ def reconcile(residency: str, sectors: list[str], period: str, db: str, out: str
     Each sector is matched in pieces of at most ``partition_rows`` rows; on a Dask task runner
     (``pipelines.runners``) the pieces run on its workers and travel as Parquet files in a
     temporary folder below ``scratch`` (default: the database's folder; it must be readable by
-    every worker), removed when the run ends.
+    every worker), removed when the run ends. Each sector scores with the model the commune's
+    latest run kept, unless ``retrain`` or the data drifted (``pipelines.kept_models``); a row that
+    nothing changed for since that run keeps its decision unless ``full`` (``pipelines.decision_cache``).
     Returns a RunSummary (in a state named "Partial" when some input file failed), or a Failed
     state whose message is the one-line reason the run could not go on. Only one run at a time
     may use a database: a second one fails at once.
@@ -324,7 +328,8 @@ def reconcile(residency: str, sectors: list[str], period: str, db: str, out: str
                                  options={"encodings": encodings, "sheets": sheets, "mapping": mapping},
                                  run_options={"commune": commune, "thresholds": thresholds or {},
                                               "retries": (read_retries, read_retry_delay), "scratch": scratch,
-                                              "partition_rows": partition_rows})
+                                              "partition_rows": partition_rows, "retrain": retrain,
+                                              "full": full})
     except DoisoatError as err:
         return Failed(message=str(err))
     if summary.failed_files:
@@ -347,6 +352,9 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
         "match_threshold": limits.get("match"), "review_threshold": limits.get("review"),
         "min_margin": limits.get("min_margin")}.items() if v is not None})
     decisions = load_decisions(Path(db))  # analysts' review decisions, applied after linking
+    kept = load_kept(Path(db), run_options.get("commune"), bool(run_options.get("retrain")))
+    full = bool(run_options.get("full") or run_options.get("retrain"))
+    cache = DecisionCache() if full else load_cache(Path(db), run_options.get("commune"))
     run_id = str(uuid.uuid4())
     logger = get_run_logger()
     retries, delay = run_options.get("retries", (2, 10.0))
@@ -356,7 +364,9 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
         with Handoff.in_folder(scratch) if dask else Handoff() as handoff:
             stages = run_stages(sources, period, settings, decisions, run=_on_prefect(dask), read_retries=retries,
                                 read_retry_delay=delay, handoff=handoff,
-                                partition_rows=run_options.get("partition_rows") or PARTITION_ROWS, spill=spill)
+                                partition_rows=run_options.get("partition_rows") or PARTITION_ROWS, spill=spill,
+                                kept=kept, cache=cache)
+        del cache
         checked, all_results = stages.files, stages.results
         failed = [(str(f.source.path), f.error) for f in checked if f.error]
         status = "partial" if failed else "succeeded"
@@ -367,7 +377,9 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
             parameters["engine"] = "dask"
         tables = _tables(checked, all_results)
         tables["match_evidence"] = stages.evidence
-        tables["models"] = _models(stages.models)
+        tables["models"] = models_rows(stages.models)
+        tables["name_frequencies"] = frequencies_rows(None if stages.frequencies_kept else stages.frequencies)
+        tables.update(stages.cache)
         run = RunOutput(run_id, period, started, datetime.now(), status, parameters, tables,
                         commune=run_options.get("commune"))
         summary = RunSummary(run_id, period, status, Path(db), Path(out), _summaries(checked, all_results), failed)
@@ -375,6 +387,12 @@ def _reconcile(residency: str, sectors: list[str], period: str, db: str, out: st
         files, seconds, peaks = len(checked), dict(stages.seconds), dict(stages.peaks)
         summary.pieces, summary.engine = stages.pieces, "Dask" if dask else "this process"
         summary.match_steps = {k.split(".", 1)[1]: v for k, v in stages.steps.items() if k.startswith("match.")}
+        summary.models_kept = [s for s, m in stages.models.items() if m.kept]
+        summary.models_trained = [s for s, m in stages.models.items() if not m.kept]
+        summary.frequencies_kept = stages.frequencies_kept
+        summary.rows_reused = sum(reused for reused, _ in stages.reuse.values())
+        summary.rows_new = sum(new for _, new in stages.reuse.values())
+        summary.rows_scored = sum(records.height for records, _ in stages.matched.values()) - summary.rows_reused
         # Only the tables are written: the rows, matches and residents behind them can go first.
         del stages, checked, all_results, tables
         gc.collect()  # and what only reference cycles still held

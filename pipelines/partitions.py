@@ -17,7 +17,7 @@ import functools
 import shutil
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -32,6 +32,15 @@ from matchers import (
     link_part,
     prepare_records,
     train,
+)
+from pipelines.decision_cache import (
+    RESIDENT_FP,
+    DecisionCache,
+    Reuse,
+    cache_key,
+    cache_rows,
+    relevant_candidates,
+    split_rows,
 )
 from pipelines.fingerprints import record_fingerprints
 from pipelines.review.apply import DECISION_SCHEMA, effective_decisions, link_with_reviews, match_with_reviews
@@ -171,20 +180,26 @@ class SectorPlan:
     model: FellegiSunter | None = None
     parts: tuple[FrameRef, ...] = ()
     done: tuple[pl.DataFrame, pl.DataFrame] | None = None
+    reuse: Reuse | None = None  # the rows that keep their cached decision (``pipelines.decision_cache``)
 
 
 def plan_sector(sector: str, records: pl.DataFrame, prepared: PreparedResidents, settings: LinkSettings,
-                decisions: pl.DataFrame | None, handoff: Handoff, rows: int = PARTITION_ROWS) -> SectorPlan:
-    """Prepare a sector's records, train its model and cut it into pieces (``settings`` already the
-    sector's own, see ``stages.sector_settings``)."""
+                decisions: pl.DataFrame | None, handoff: Handoff, rows: int = PARTITION_ROWS,
+                model: FellegiSunter | None = None, cache: DecisionCache | None = None) -> SectorPlan:
+    """Prepare a sector's records, train its model (unless a kept ``model`` is given), set aside
+    the rows that keep their decision from ``cache`` and cut the others into pieces (``settings``
+    already the sector's own, see ``stages.sector_settings``)."""
     if records.is_empty() or settings.method == "deterministic" or prepared.frame.is_empty():
         return SectorPlan(sector, records, settings, done=match_with_reviews(records, prepared, settings, decisions))
     rec = prepare_records(records, prepared)
-    model = train(rec, prepared, settings)
+    model = model or train(rec, prepared, settings)
     decided = _decided_keys(records, decisions)
-    rec = rec.with_columns(pl.col(F.RECORD_KEY).is_in(decided.implode()).alias(KEEP_ALL))
-    parts = tuple(handoff.put(f"{sector}-part", piece) for piece in pieces(rec, rows))
-    return SectorPlan(sector, records, settings, model, parts)
+    cache = cache or DecisionCache()
+    reuse = split_rows(rec, cache_key(model, settings), cache.sectors.get(sector), cache.residents, prepared,
+                       settings, decided)
+    rest = reuse.rescore.with_columns(pl.col(F.RECORD_KEY).is_in(decided.implode()).alias(KEEP_ALL))
+    parts = tuple(handoff.put(f"{sector}-part", piece) for piece in pieces(rest, rows))
+    return SectorPlan(sector, records, settings, model, parts, reuse=replace(reuse, rescore=rest.clear()))
 
 
 def _decided_keys(records: pl.DataFrame, decisions: pl.DataFrame | None) -> pl.Series:
@@ -196,23 +211,49 @@ def _decided_keys(records: pl.DataFrame, decisions: pl.DataFrame | None) -> pl.S
 
 
 def link_piece(part: FrameRef, residents: ResidentsRef | PreparedResidents, model: FellegiSunter,
-               settings: LinkSettings, handoff: Handoff) -> tuple[FrameRef, FrameRef]:
-    """(decisions, kept pairs) of one piece, linked against the whole extract (``matchers.link_part``)."""
+               settings: LinkSettings, handoff: Handoff) -> tuple[FrameRef, FrameRef, FrameRef]:
+    """(decisions, kept pairs, relevant candidates) of one piece, linked against the whole extract
+    (``matchers.link_part``; the relevant candidates are what ``pipelines.decision_cache`` keeps)."""
     rec = get(part)
-    linkage = link_part(rec.drop(KEEP_ALL), get_residents(residents), model, settings)
+    prepared = get_residents(residents)
+    linkage = link_part(rec.drop(KEEP_ALL), prepared, model, settings)
     keep_all = rec.filter(pl.col(KEEP_ALL)).select(F.RECORD_KEY)
-    return handoff.put("best", linkage.best), handoff.put("pairs", kept_pairs(linkage.best, linkage.pairs, keep_all))
+    name = next((c for c in model.comparisons if c.name == "name"), None)
+    relevant = (relevant_candidates(linkage.pairs, prepared.frame, name.gamma_of("name_exact") if name else None)
+                if RESIDENT_FP in prepared.frame.columns else pl.DataFrame())
+    return (handoff.put("best", linkage.best), handoff.put("pairs", kept_pairs(linkage.best, linkage.pairs, keep_all)),
+            handoff.put("relevant", relevant))
 
 
-def finish_sector(plan: SectorPlan, linked: list[tuple[FrameRef, FrameRef]], residents: pl.DataFrame,
-                  decisions: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(records, matches with the analysts' decisions applied, match_evidence rows) of a sector
-    from its pieces' ``link_piece`` results, in the pieces' order."""
+@dataclass(frozen=True)
+class SectorMatch:
+    """A sector matched: its records, matches (analysts' decisions applied), match_evidence rows,
+    and the ``match_cache`` / ``match_cache_pairs`` rows for the next run."""
+
+    records: pl.DataFrame
+    matches: pl.DataFrame
+    evidence: pl.DataFrame
+    cache: pl.DataFrame = field(default_factory=pl.DataFrame)
+    cache_pairs: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+
+def finish_sector(plan: SectorPlan, linked: list[tuple[FrameRef, FrameRef, FrameRef]], residents: pl.DataFrame,
+                  decisions: pl.DataFrame | None) -> SectorMatch:
+    """A sector's ``SectorMatch`` from its cached rows and its pieces' ``link_piece`` results, in
+    the pieces' order."""
     if plan.done is not None:
-        return plan.records, *plan.done
-    best = finish_parts([get(b) for b, _ in linked], plan.settings)
-    found = [frame for _, p in linked if (frame := get(p)).height]
+        return SectorMatch(plan.records, *plan.done)
+    reuse = plan.reuse
+    raw = [reuse.best, *(get(b) for b, _, _ in linked)] if reuse is not None else [get(b) for b, _, _ in linked]
+    best = finish_parts(raw, plan.settings)
+    found = [frame for frame in ([reuse.pairs] if reuse is not None else []) + [get(p) for _, p, _ in linked]
+             if frame.height]
     pairs = pl.concat(found, how="diagonal_relaxed") if found else pl.DataFrame()
     matches, evidence = link_with_reviews(Linkage(best, pairs, plan.model), plan.records, residents, plan.settings,
                                           decisions if decisions is not None else pl.DataFrame(schema=DECISION_SCHEMA))
-    return plan.records, matches, evidence
+    if reuse is None:
+        return SectorMatch(plan.records, matches, evidence)
+    relevant = [frame for frame in [reuse.relevant, *(get(r) for _, _, r in linked)] if frame.height]
+    cache, cache_pairs = cache_rows(reuse, pl.concat(raw, how="vertical"),
+                                    pl.concat(relevant) if relevant else reuse.relevant, pairs)
+    return SectorMatch(plan.records, matches, evidence, cache, cache_pairs)

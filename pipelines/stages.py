@@ -31,10 +31,12 @@ from matchers import (
     RESULT_SCHEMA,
     FellegiSunter,
     LinkSettings,
+    NameFrequencies,
     PreparedResidents,
     link,
     prepare_residents,
 )
+from pipelines.decision_cache import DecisionCache, residents_rows, with_resident_fingerprints
 from pipelines.findings import COLUMNS as FINDING_COLUMNS
 from pipelines.findings import (
     commune_codes,
@@ -45,6 +47,7 @@ from pipelines.findings import (
     sector_rows,
 )
 from pipelines.ingest import Ingested, SourceFile, file_sha256, ingest_file
+from pipelines.kept_models import KeptModels, SectorModel, choose_frequencies, kept_model
 from pipelines.memory import peak_mb, reset_peak
 from pipelines.partitions import (
     PARTITION_ROWS,
@@ -186,23 +189,34 @@ def match_stage(sector: str, records: pl.DataFrame, residents, settings: LinkSet
 
 
 def plan_sector_stage(sector: str, files: list[FileResult], residents: PreparedResidents, settings: LinkSettings,
-                      decisions: pl.DataFrame | None, handoff: Handoff,
-                      partition_rows: int = PARTITION_ROWS) -> SectorPlan:
-    """A sector's valid records, its model trained once and its pieces (``partitions.plan_sector``)."""
+                      decisions: pl.DataFrame | None, handoff: Handoff, partition_rows: int = PARTITION_ROWS,
+                      model: FellegiSunter | None = None, cache: DecisionCache | None = None) -> SectorPlan:
+    """A sector's valid records, its model (trained once, or the kept ``model``), the rows that
+    keep a cached decision and the pieces of the others (``partitions.plan_sector``)."""
     return plan_sector(sector, sector_records(files), residents, sector_settings(settings, sector), decisions,
-                       handoff, partition_rows)
+                       handoff, partition_rows, model, cache)
+
+
+def _valid_rows(files: list[FileResult]) -> int:
+    """The rows ``sector_records`` will stack (without stacking them)."""
+    return sum(f.valid.height for f in files if f.valid is not None)
+
+
+SPILLED = ("match_evidence", "match_cache", "match_cache_pairs")  # a sector's rows only written at the end
 
 
 def finish_sector_stage(plan: SectorPlan, linked: list, residents: pl.DataFrame, decisions: pl.DataFrame | None,
-                        spill: Handoff | None = None) -> tuple[pl.DataFrame, pl.DataFrame, FrameRef]:
-    """(records, matches, match_evidence rows with ``sector``) of a sector (``partitions.finish_sector``);
-    the evidence is handed over through ``spill`` (a Parquet file when it has a folder: it is
-    only written to the database at the end, and need not be held until then)."""
-    records, matches, evidence = finish_sector(plan, linked, residents, decisions)
-    if evidence.is_empty():
-        return records, matches, evidence
-    evidence = evidence.with_columns(pl.lit(plan.sector).alias("sector"))
-    return records, matches, (spill or Handoff()).put(f"{plan.sector}-evidence", evidence)
+                        spill: Handoff | None = None) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, FrameRef]]:
+    """(records, matches, per table of ``SPILLED`` its rows with ``sector``) of a sector
+    (``partitions.finish_sector``); those rows are handed over through ``spill`` (Parquet files
+    when it has a folder: they are only written to the database at the end, and need not be
+    held until then)."""
+    done = finish_sector(plan, linked, residents, decisions)
+    frames = dict(zip(SPILLED, (done.evidence, done.cache, done.cache_pairs)))
+    spill = spill or Handoff()
+    return done.records, done.matches, {
+        table: spill.put(f"{plan.sector}-{table}", frame.with_columns(pl.lit(plan.sector).alias("sector")))
+        for table, frame in frames.items() if frame.height}
 
 
 def reconcile_stage(sector: str, files: list[FileResult], records: pl.DataFrame,
@@ -320,13 +334,18 @@ class StagesResult:
     peaks: dict[str, float] = field(default_factory=dict)  # peak resident memory per stage, MB
     pieces: int = 0  # match pieces linked (``pipelines.partitions``), all sectors
     steps: dict[str, float] = field(default_factory=dict)  # wall time of a stage's steps ("match.train" …)
-    models: dict[str, FellegiSunter] = field(default_factory=dict)  # sector → its trained model (probabilistic)
+    models: dict[str, SectorModel] = field(default_factory=dict)  # sector → the model it was scored with
+    cache: dict[str, pl.DataFrame | ParquetFiles] = field(default_factory=dict)  # decision cache tables
+    reuse: dict[str, tuple[int, int]] = field(default_factory=dict)  # sector → (rows reused, rows not in the cache)
+    frequencies: NameFrequencies | None = None  # the residents' name frequencies the models score with
+    frequencies_kept: bool = False  # those of an earlier run (``pipelines.kept_models``)
 
 
 def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
                decisions: dict[str, pl.DataFrame] | None = None, run: StageRunner = run_in_process,
                read_retries: int = 0, read_retry_delay: float = 0.0, handoff: Handoff | None = None,
-               partition_rows: int = PARTITION_ROWS, spill: Handoff | None = None) -> StagesResult:
+               partition_rows: int = PARTITION_ROWS, spill: Handoff | None = None,
+               kept: KeptModels | None = None, cache: DecisionCache | None = None) -> StagesResult:
     """Ingest, validate, match, reconcile and cross-check every source of one period.
 
     ``sources`` holds one residency extract and any number of sector files. Raises DoisoatError
@@ -336,7 +355,9 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
     matched in pieces of at most ``partition_rows`` rows (``pipelines.partitions``), handed to
     their tasks through ``handoff`` (default: in memory). Each sector's ``match_evidence`` rows go
     through ``spill`` as soon as it is matched: with a folder, ``evidence`` is their
-    ``ParquetFiles`` (remove the folder only once they are written).
+    ``ParquetFiles`` (remove the folder only once they are written). ``kept``: an earlier run's
+    models and name frequencies, reused unless the data drifted (``pipelines.kept_models``);
+    ``cache``: its decisions, kept by the rows nothing changed for (``pipelines.decision_cache``).
     """
     as_of = period_end(period)
     seconds: dict[str, float] = {}
@@ -354,13 +375,19 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
         raise DoisoatError(extract.error or f"{extract.source.path}: the residency extract could not be read")
     residents = extract.valid
     prepared = prepare_residents(residents)  # blocking keys and name frequencies, once per run
+    kept = kept or KeptModels()
+    prepared, frequencies_kept = choose_frequencies(kept, prepared)
+    prepared = with_resident_fingerprints(prepared)
 
     sectors = list(dict.fromkeys(s.source for s in sources if s.source != F.RESIDENCY))
     files_of = {sector: [f for f in checked if f.source.source == sector] for sector in sectors}
     decisions = decisions or {}
     handoff = handoff or Handoff()
+    reused = {sector: found for sector in sectors if (found := kept_model(
+        kept, sector, _valid_rows(files_of[sector]), sector_settings(settings, sector), prepared.frequencies))}
     plans: list[SectorPlan] = run("match.train", plan_sector_stage, [
-        (sector, files_of[sector], prepared, settings, decisions.get(sector), handoff, partition_rows)
+        (sector, files_of[sector], prepared, settings, decisions.get(sector), handoff, partition_rows,
+         reused[sector].model if sector in reused else None, cache)
         for sector in sectors])
     on_files = handoff.put_residents(prepared)
     n_pieces = sum(len(plan.parts) for plan in plans)
@@ -369,7 +396,12 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
     matched = run("match.finish", finish_sector_stage,
                   [(plan, [next(linked) for _ in plan.parts], residents, decisions.get(plan.sector), spill)
                    for plan in plans])
-    models = {plan.sector: plan.model for plan in plans if plan.model is not None}
+    models = {plan.sector: reused.get(plan.sector) or SectorModel(plan.model, plan.records.height,
+                                                                  plan.settings.training_key())
+              for plan in plans if plan.model is not None}
+    frequencies = prepared.frequencies
+    reuse = {plan.sector: (plan.reuse.reused, plan.reuse.new_rows) for plan in plans if plan.reuse is not None}
+    residents_seen = residents_rows(prepared)
     del plans, linked, prepared, on_files  # the pieces and the blocking keys: not needed any more
     reconciled = run("reconcile", reconcile_stage,
                      [(sector, files_of[sector], records, matches, residents)
@@ -377,12 +409,15 @@ def run_stages(sources: list[SourceFile], period: str, settings: LinkSettings,
     by_sector = {sector: (records, matches) for sector, (records, matches, _) in zip(sectors, matched)}
     outcomes = residency_outcomes(residency_files, residents, reconciled)
     finished = run("cross-sector", cross_sector_stage, [(reconciled, by_sector, residents, outcomes)])[0]
-    return StagesResult(checked, residents, finished, by_sector, _evidence([ev for _, _, ev in matched]),
-                        seconds, peaks, n_pieces, steps, models)
+    spilled = {table: _spilled([refs[table] for _, _, refs in matched if table in refs]) for table in SPILLED}
+    tables = {"match_cache": spilled["match_cache"], "match_cache_pairs": spilled["match_cache_pairs"],
+              "cache_residents": residents_seen}
+    return StagesResult(checked, residents, finished, by_sector, spilled["match_evidence"], seconds, peaks,
+                        n_pieces, steps, models, tables, reuse, frequencies, frequencies_kept)
 
 
-def _evidence(refs: list[FrameRef]) -> pl.DataFrame | ParquetFiles:
-    """The sectors' match_evidence rows: their files, or the frames stacked."""
+def _spilled(refs: list[FrameRef]) -> pl.DataFrame | ParquetFiles:
+    """The sectors' rows of one spilled table: their files, or the frames stacked."""
     if any(isinstance(ref, str) for ref in refs):
         return ParquetFiles(tuple(ref for ref in refs if isinstance(ref, str)))
     found = [ev for ev in refs if ev.height]

@@ -59,8 +59,27 @@ TABLES: dict[str, str] = {
         decision VARCHAR NOT NULL, decided_by VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL,
         run_id VARCHAR, source_file VARCHAR, source_row INTEGER, note VARCHAR""",
     # issue 14: each sector's trained model, kept with the run (``FellegiSunter.parameters``, JSON)
+    # (``pipelines.kept_models``): reused by later runs of the same commune until retrained
     "models": """
-        run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, model_version VARCHAR NOT NULL, parameters VARCHAR NOT NULL""",
+        run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, model_version VARCHAR NOT NULL, parameters VARCHAR NOT NULL,
+        trained_run_id VARCHAR, training VARCHAR, trained_rows BIGINT, name_frequencies VARCHAR""",
+    # the residents' name shares a model scores with, by 64-bit hash of the name key (no names)
+    "name_frequencies": """
+        run_id VARCHAR NOT NULL, version VARCHAR NOT NULL, residents BIGINT NOT NULL, key VARCHAR NOT NULL,
+        value_hash UBIGINT NOT NULL, share DOUBLE NOT NULL""",
+    # the decision cache (``pipelines.decision_cache``): only the commune's latest run's, per sector
+    "match_cache": """
+        run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, cache_key VARCHAR NOT NULL, row_fp UBIGINT NOT NULL,
+        residency_id VARCHAR, outcome VARCHAR NOT NULL, match_probability DOUBLE, match_method VARCHAR,
+        best_candidate_id VARCHAR, best_candidate_probability DOUBLE, relevant UBIGINT[]""",
+    "match_cache_pairs": """
+        run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, row_fp UBIGINT NOT NULL, person_id_r VARCHAR,
+        person_id_l VARCHAR, match_weight DOUBLE, match_probability DOUBLE,
+        gamma_name TINYINT, gamma_birth_date TINYINT, gamma_id TINYINT, gamma_gender TINYINT, gamma_place TINYINT,
+        gamma_guardian TINYINT, bf_name DOUBLE, bf_birth_date DOUBLE, bf_id DOUBLE, bf_gender DOUBLE,
+        bf_place DOUBLE, bf_guardian DOUBLE""",
+    "cache_residents": """
+        run_id VARCHAR NOT NULL, resident_fp UBIGINT NOT NULL""",
     "run_counts": """
         run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, commune_code VARCHAR, measure VARCHAR NOT NULL,
         category VARCHAR, severity VARCHAR, n BIGINT NOT NULL""",
@@ -68,8 +87,14 @@ TABLES: dict[str, str] = {
 
 LOCK_WAIT_SECONDS = 10.0
 
+# Tables whose rows are shared by the runs that use them: a run inserts those of a key not yet stored.
+SHARED_BY = {"name_frequencies": "version"}
+
 # A run's row-level results: replaced when its period is run again, deleted by purge.
-RESULT_TABLES = ("record_outcomes", "discrepancies", "rejected_rows", "resolved_findings", "match_evidence")
+RESULT_TABLES = ("record_outcomes", "discrepancies", "rejected_rows", "resolved_findings", "match_evidence",
+                 "match_cache", "match_cache_pairs", "cache_residents")
+# Tables that hold only the commune's latest run (per sector when they have one): a run's rows replace the older.
+LATEST_ONLY = ("match_cache", "match_cache_pairs", "cache_residents")
 
 
 @dataclass(frozen=True)
@@ -154,6 +179,7 @@ def write_run(db_path: Path, run: RunOutput) -> None:
         for table, frame in run.tables.items():
             if not frame.is_empty():
                 _insert(con, table, run.run_id, frame)
+        _keep_latest(con, run)
         con.commit()
     except Exception:
         con.rollback()
@@ -174,8 +200,23 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, run_id: str, rows: pl.Da
     batch = rows.select(pl.lit(run_id).alias("run_id"),
                         *[pl.col(c) if c in rows.columns else pl.lit(None, pl.String).alias(c) for c in cols])
     con.register("_batch", batch.to_arrow(compat_level=pl.CompatLevel.newest()))  # string views: no copy
-    con.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM _batch")
+    once = (f" WHERE {SHARED_BY[table]} NOT IN (SELECT {SHARED_BY[table]} FROM {table})"
+            if table in SHARED_BY else "")
+    con.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM _batch{once}")
     con.unregister("_batch")
+
+
+def _keep_latest(con: duckdb.DuckDBPyConnection, run: RunOutput) -> None:
+    """Inside the run's transaction: the ``LATEST_ONLY`` rows of the commune's earlier runs go
+    (for the sectors this run wrote, in tables that have a sector)."""
+    for table in LATEST_ONLY:
+        by_sector = "sector" in table_columns(table)
+        if not by_sector and not first_row(con, f"SELECT 1 FROM {table} WHERE run_id = ? LIMIT 1", [run.run_id]):
+            continue
+        same = f" AND sector IN (SELECT DISTINCT sector FROM {table} WHERE run_id = ?)" if by_sector else ""
+        con.execute(f"""DELETE FROM {table} WHERE run_id <> ? AND run_id IN
+                        (SELECT run_id FROM runs WHERE commune IS NOT DISTINCT FROM ?){same}""",
+                    [run.run_id, run.commune, *([run.run_id] if by_sector else [])])
 
 
 def _supersede(con: duckdb.DuckDBPyConnection, run: RunOutput) -> None:

@@ -63,9 +63,10 @@ def _scheduled_time() -> dt.datetime:
     return dt.datetime.fromisoformat(str(when)) if not isinstance(when, dt.datetime) else when
 
 
-def run_communes(deployment: Deployment, period: str) -> MonthlyResult:
+def run_communes(deployment: Deployment, period: str, retrain: bool = False, full: bool = False) -> MonthlyResult:
     """Run ``reconcile`` for each commune of ``deployment`` (inside a flow: as sub-flows), its
-    match pieces on the configuration's Dask cluster when it names one."""
+    match pieces on the configuration's Dask cluster when it names one; ``retrain``: train every
+    model again (``pipelines.kept_models``); ``full``: score every row again."""
     from pipelines.flow import reconcile
 
     runner = task_runner(deployment.workers, deployment.dask_address)
@@ -73,7 +74,9 @@ def run_communes(deployment: Deployment, period: str) -> MonthlyResult:
         reconcile = reconcile.with_options(task_runner=runner)
     result = MonthlyResult(deployment.name, period)
     for commune in deployment.communes:
-        state = reconcile(**deployment.run_parameters(commune, period), return_state=True)
+        parameters = deployment.run_parameters(commune, period) | {k: True for k, v in (("retrain", retrain),
+                                                                                       ("full", full)) if v}
+        state = reconcile(**parameters, return_state=True)
         if not state.is_completed():
             result.communes.append(CommuneRun(commune.code, commune.name, "failed", state.message))
             continue
@@ -85,10 +88,11 @@ def run_communes(deployment: Deployment, period: str) -> MonthlyResult:
 
 @flow(name=FLOW_NAME, log_prints=False)
 def monthly(config: str, period: str | None = None, workers: int | None = None, dask_address: str | None = None,
-            scratch: str | None = None):
+            scratch: str | None = None, retrain: bool = False, full: bool = False):
     """Reconcile every commune of the deployment file ``config`` for ``period`` (YYYY-MM;
     default: the month before the scheduled time). Failed when any commune did not fully succeed.
-    ``workers``, ``dask_address`` and ``scratch`` replace the file's (``pipelines.runners``)."""
+    ``workers``, ``dask_address`` and ``scratch`` replace the file's (``pipelines.runners``);
+    ``retrain`` trains every model again, ``full`` scores every row again."""
     logger = get_run_logger()
     try:
         deployment = load_config(config)
@@ -101,7 +105,7 @@ def monthly(config: str, period: str | None = None, workers: int | None = None, 
         period_end(period)
     except DoisoatError as err:
         return Failed(message=str(err))
-    result = run_communes(deployment, period)
+    result = run_communes(deployment, period, retrain, full)
     done = sum(c.status == "succeeded" for c in result.communes)
     logger.info("%s %s: %d of %d communes succeeded", deployment.name, period, done, len(result.communes))
     if result.ok:

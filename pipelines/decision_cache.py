@@ -1,0 +1,218 @@
+"""The decision cache: a sector row keeps the commune's last decision on it when nothing that
+decision read has changed, and is neither blocked nor scored again.
+
+A row's decision (``matchers.link_part``) reads its own matching fields, the residents it is
+blocked with (their fields, name frequencies and household) and the model. Per sector and row
+fingerprint the cache keeps the decision before the list-wide rule, the pairs kept for the
+evidence, and the fingerprints of the row's *relevant* candidates: its three best, every one with
+a pair probability of at least ``decide.COMPETITOR_FLOOR``, every one with exactly its name and the
+owner of its personal ID (the only candidates the decision and the evidence read). A later run
+decides a row again unless all of these hold:
+- its fingerprint is in the cache under the same key (model version, decision settings, scheme);
+- each relevant candidate is still in the extract with the same fingerprint;
+- no resident new to the extract (born, moved in, corrected) shares a blocking key with it;
+- no analyst has decided on it (such rows keep every pair and are always scored).
+Such a row would meet the same relevant candidates, scored alike (the same model with the same
+kept name frequencies), and be decided alike: the candidates that left are ones it did not read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from contracts import fields as F
+from matchers import BEST_SCHEMA, FellegiSunter, LinkSettings, PreparedResidents
+from matchers.blocking import RESIDENT, candidate_pairs
+from matchers.decide import COMPETITOR_FLOOR
+from matchers.link import HOUSEHOLD, PAIR_FIELDS
+from pipelines.store import open_db
+
+SCHEME = 1  # raise when what a decision reads changes in a way the model version does not show
+HASH_SEED = 20
+ROW_FP, RESIDENT_FP = "row_fp", "resident_fp"
+RELEVANT_RANK = 3  # pipelines.partitions.EVIDENCE_CANDIDATES: the evidence shows the best three
+BEST_COLUMNS = [c for c in BEST_SCHEMA if c != F.RECORD_KEY]
+PAIR_COLUMNS = ["person_id_r", f"{F.PERSON_ID}_l", "match_weight", "match_probability"]
+
+
+def cache_key(model: FellegiSunter, settings: LinkSettings) -> str:
+    """What a cached decision is valid for: the model's version and the settings ``decide`` reads."""
+    read = {"scheme": SCHEME, "model": model.version, "match": settings.match_threshold,
+            "review": settings.review_threshold, "margin": settings.min_margin,
+            "one_row_per_person": settings.one_row_per_person,
+            "rules": [[rule.name, list(rule.keys)] for rule in settings.rules]}
+    return hashlib.sha256(json.dumps(read, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def with_resident_fingerprints(prepared: PreparedResidents) -> PreparedResidents:
+    """The prepared extract with ``resident_fp``: a hash of what a pair reads of a resident (the
+    matching fields, the name frequencies, the names of the household's members)."""
+    frame = prepared.frame
+    if RESIDENT_FP in frame.columns:
+        return prepared
+    fields = [c for c in (*PAIR_FIELDS, "tf_name", "tf_given") if c in frame.columns]
+    if HOUSEHOLD in frame.columns:
+        members = frame.drop_nulls(HOUSEHOLD).group_by(HOUSEHOLD).agg(
+            pl.col("bk_name").sort().str.join("\x1f").alias("_members"))
+        keyed = frame.join(members, on=HOUSEHOLD, how="left", maintain_order="left")
+        fields += [HOUSEHOLD, "_members"]
+    else:
+        keyed = frame
+    fp = keyed.select(pl.struct(fields).hash(HASH_SEED).alias(RESIDENT_FP)).to_series()
+    return PreparedResidents(frame.with_columns(fp), prepared.key_counts, prepared.tf_norms, prepared.names,
+                             prepared.frequencies)
+
+
+def row_fingerprints(rec: pl.DataFrame) -> pl.Series:
+    """``row_fp`` per row of ``prepare_records``: a hash of the row's matching fields."""
+    fields = [c for c in (*PAIR_FIELDS, "bk_guardian") if c in rec.columns]
+    return rec.select(pl.struct(fields).hash(HASH_SEED).alias(ROW_FP)).to_series()
+
+
+def relevant_candidates(pairs: pl.DataFrame, residents: pl.DataFrame, name_exact: int | None) -> pl.DataFrame:
+    """``record_key, relevant``: per record of the scored ``pairs``, the sorted fingerprints of the
+    candidates its decision and evidence read (see the module's docstring)."""
+    if pairs.is_empty():
+        return pl.DataFrame(schema={F.RECORD_KEY: pl.UInt32, "relevant": pl.List(pl.UInt64)})
+    rank = pl.col("match_weight").rank("min", descending=True).over(F.RECORD_KEY)
+    keep = ((rank <= RELEVANT_RANK) | (pl.col("match_probability") >= COMPETITOR_FLOOR)
+            | (pl.col("person_id_r") == pl.col(f"{F.PERSON_ID}_l")).fill_null(False))
+    if name_exact is not None and "gamma_name" in pairs.columns:
+        keep = keep | (pl.col("gamma_name") == name_exact)
+    chosen = pairs.filter(keep).select(F.RECORD_KEY, RESIDENT).join(
+        residents.select(RESIDENT, RESIDENT_FP), on=RESIDENT, how="left")
+    return chosen.group_by(F.RECORD_KEY).agg(pl.col(RESIDENT_FP).unique().sort().alias("relevant"))
+
+
+@dataclass(frozen=True)
+class SectorCache:
+    """One sector's cached decisions: ``rows`` (row_fp, the decision columns, relevant) and
+    ``pairs`` (row_fp, the kept pair columns), valid under ``key``."""
+
+    key: str
+    rows: pl.DataFrame
+    pairs: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class DecisionCache:
+    """What the commune's last run left: the fingerprints of its extract and each sector's cache
+    (none: every row is scored)."""
+
+    residents: pl.Series | None = None
+    sectors: dict[str, SectorCache] = field(default_factory=dict)
+
+
+CACHE_TABLES = ("match_cache", "match_cache_pairs", "cache_residents")
+
+
+def load_cache(db: Path, commune: str | None = None) -> DecisionCache:
+    """The decision cache the commune's last run wrote in ``db`` (empty when there is none)."""
+    db = Path(db)
+    if not db.exists():
+        return DecisionCache()
+    con = open_db(db, read_only=True)
+    try:
+        tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if not {*CACHE_TABLES, "runs"} <= tables:
+            return DecisionCache()
+        latest = con.execute("""
+            SELECT run_id FROM runs WHERE commune IS NOT DISTINCT FROM ?
+              AND run_id IN (SELECT run_id FROM cache_residents)
+            ORDER BY finished_at DESC, started_at DESC LIMIT 1""", [commune]).fetchall()
+        if not latest:
+            return DecisionCache()
+        run_id = latest[0][0]
+        residents = con.sql("SELECT resident_fp FROM cache_residents WHERE run_id = ?", params=[run_id]).pl()
+        rows = con.sql("SELECT * EXCLUDE (run_id) FROM match_cache WHERE run_id = ?", params=[run_id]).pl()
+        pairs = con.sql("SELECT * EXCLUDE (run_id) FROM match_cache_pairs WHERE run_id = ?", params=[run_id]).pl()
+    finally:
+        con.close()
+    pairs_of = {sector: part.drop("sector") for (sector,), part in pairs.partition_by("sector", as_dict=True).items()}
+    sectors = {}
+    for (sector,), part in rows.partition_by("sector", as_dict=True).items():
+        key = part["cache_key"][0]
+        sectors[sector] = SectorCache(key, part.drop("sector", "cache_key"),
+                                      pairs_of.get(sector, pl.DataFrame(schema={ROW_FP: pl.UInt64})))
+    return DecisionCache(residents[RESIDENT_FP], sectors)
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """A sector's rows split by the cache: ``fingerprints`` (record_key, row_fp) of every row;
+    the cached ``best`` decisions, kept ``pairs`` and ``relevant`` candidates of the rows that keep
+    theirs; ``rescore``: the ``prepare_records`` rows to link; ``new_rows``: rows not in the cache."""
+
+    key: str
+    fingerprints: pl.DataFrame
+    best: pl.DataFrame
+    pairs: pl.DataFrame
+    relevant: pl.DataFrame
+    rescore: pl.DataFrame
+    new_rows: int
+    always: pl.Series  # record keys always linked (analysts decided on them), never cached
+
+    @property
+    def reused(self) -> int:
+        return self.best.height
+
+
+def split_rows(rec: pl.DataFrame, key: str, cached: SectorCache | None, before: pl.Series | None,
+               prepared: PreparedResidents, settings: LinkSettings, always: pl.Series) -> Reuse:
+    """Which of ``rec`` (``prepare_records``, ordered by record_key) keep their cached decision and
+    which are linked again (``always``: record keys that are always linked, analysts decided on them)."""
+    fingerprints = rec.select(F.RECORD_KEY).with_columns(row_fingerprints(rec))
+    empty = Reuse(key, fingerprints, pl.DataFrame(schema=BEST_SCHEMA), pl.DataFrame(), _no_relevant(), rec,
+                  rec.height, always)
+    if cached is None or cached.key != key or before is None or rec.is_empty():
+        return empty
+    now = prepared.frame.select(RESIDENT, RESIDENT_FP)
+    gone = cached.rows.select(ROW_FP, "relevant").explode("relevant").drop_nulls("relevant").join(
+        now.select(pl.col(RESIDENT_FP).alias("relevant")), on="relevant", how="anti").select(ROW_FP).unique()
+    valid = cached.rows.join(gone, on=ROW_FP, how="anti")
+    known = fingerprints.join(cached.rows.select(ROW_FP), on=ROW_FP, how="semi")
+    candidates = known.join(valid.select(ROW_FP), on=ROW_FP, how="semi").filter(
+        ~pl.col(F.RECORD_KEY).is_in(always.implode()))
+    arrived = prepared.frame.filter(~pl.col(RESIDENT_FP).is_in(before.implode()))
+    if arrived.height and candidates.height:
+        near = candidate_pairs(rec.join(candidates.select(F.RECORD_KEY), on=F.RECORD_KEY, how="semi"), arrived,
+                               settings.rules, settings.max_pairs_per_rule)
+        candidates = candidates.join(near.select(F.RECORD_KEY).unique(), on=F.RECORD_KEY, how="anti")
+    reuse = candidates.sort(F.RECORD_KEY)
+    best = reuse.join(valid.select(ROW_FP, *BEST_COLUMNS), on=ROW_FP, how="left").select(
+        F.RECORD_KEY, *BEST_COLUMNS).cast(BEST_SCHEMA)
+    relevant = reuse.join(valid.select(ROW_FP, "relevant"), on=ROW_FP, how="left").select(F.RECORD_KEY, "relevant")
+    owners = rec.select(F.RECORD_KEY, "id_owner")
+    pairs = reuse.join(cached.pairs, on=ROW_FP, how="inner").drop(ROW_FP).join(
+        owners, on=F.RECORD_KEY, how="left").sort(F.RECORD_KEY, maintain_order=True)
+    return Reuse(key, fingerprints, best, pairs, relevant, rec.join(reuse.select(F.RECORD_KEY), on=F.RECORD_KEY,
+                                                                     how="anti"),
+                 rec.height - known.height, always)
+
+
+def _no_relevant() -> pl.DataFrame:
+    return pl.DataFrame(schema={F.RECORD_KEY: pl.UInt32, "relevant": pl.List(pl.UInt64)})
+
+
+def cache_rows(reuse: Reuse, raw_best: pl.DataFrame, relevant: pl.DataFrame,
+               pairs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(``match_cache`` rows, ``match_cache_pairs`` rows) of a sector: one per distinct row
+    fingerprint, from the decisions before the list-wide rule (rows ``always`` linked left out)."""
+    first = reuse.fingerprints.filter(~pl.col(F.RECORD_KEY).is_in(reuse.always.implode())).unique(
+        ROW_FP, keep="first", maintain_order=True)
+    rows = first.join(raw_best.select(F.RECORD_KEY, *BEST_COLUMNS), on=F.RECORD_KEY, how="inner").join(
+        relevant, on=F.RECORD_KEY, how="left").with_columns(
+        pl.col("relevant").fill_null(pl.lit([], pl.List(pl.UInt64))), pl.lit(reuse.key).alias("cache_key"))
+    kept = pairs.join(first, on=F.RECORD_KEY, how="inner") if pairs.height else pl.DataFrame()
+    columns = [ROW_FP, *PAIR_COLUMNS, *(c for c in kept.columns if c.startswith(("gamma_", "bf_")))]
+    return rows.drop(F.RECORD_KEY), kept.select(columns) if kept.height else pl.DataFrame()
+
+
+def residents_rows(prepared: PreparedResidents) -> pl.DataFrame:
+    """The ``cache_residents`` rows: the fingerprint of every resident this run's decisions read."""
+    return prepared.frame.select(RESIDENT_FP).unique()
