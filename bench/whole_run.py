@@ -31,15 +31,26 @@ from sample_data.generate import SECTORS
 
 STAGES = re.compile(r"^Stages:\s+(?P<stages>.*) · peak memory (?P<peak>[0-9,.]+) MB", re.MULTILINE)
 MATCH_STEPS = re.compile(r"^Matching: .*\((?P<steps>train .*)\)$", re.MULTILINE)
+ROWS = re.compile(r"^Rows:\s+(?P<kept>\d+) kept their decision, (?P<scored>\d+) scored \((?P<new>\d+) new", re.MULTILINE)
 
 
 def run_once(data: Path, workers: int | None = None) -> dict:
-    """One ``doisoat run`` over a generated commune; its wall time, stage times and peak memory."""
+    """One ``doisoat run`` over a generated commune into a fresh database; its wall time, stage
+    times and peak memory."""
     work = Path(tempfile.mkdtemp(prefix="doisoat_whole_"))
+    try:
+        return run_command(data, work / "doisoat.duckdb", work / "out", "2026-10",
+                           ["--workers", str(workers)] if workers else [])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_command(data: Path, db: Path, out: Path, period: str, extra: list[str] | None = None) -> dict:
+    """One ``doisoat run`` over the commune in ``data`` into ``db`` (kept); what ``run_once`` reports,
+    and the summary's ``Rows:`` counts (kept, scored, new) when it prints them."""
     command = [sys.executable, "-m", "pipelines.cli", "run", "--residency", str(data / "residency.csv"),
                *[arg for s in SECTORS for arg in ("--sector", f"{s}={data / f'{s}.csv'}")],
-               "--period", "2026-10", "--db", str(work / "doisoat.duckdb"), "--out", str(work / "out"),
-               *(["--workers", str(workers)] if workers else [])]
+               "--period", period, "--db", str(db), "--out", str(out), *(extra or [])]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     wall = time.perf_counter() - started
@@ -55,11 +66,13 @@ def run_once(data: Path, workers: int | None = None) -> dict:
     found_steps = MATCH_STEPS.search(done.stdout)
     steps = {name: float(took) for name, took in re.findall(r"(\w+) ([0-9.]+) s", found_steps["steps"])} \
         if found_steps else {}
-    outputs = sum(1 for _ in (work / "out").rglob("*") if _.is_file())
-    db_mb = (work / "doisoat.duckdb").stat().st_size / 1e6
-    shutil.rmtree(work, ignore_errors=True)
+    outputs = sum(1 for _ in out.rglob("*") if _.is_file())
+    db_mb = db.stat().st_size / 1e6
+    rows = ROWS.search(done.stdout)
     return {"wall_s": wall, "stages_s": stages, "match_steps_s": steps, "stage_peaks_gb": peaks, "startup_s": wall - sum(stages.values()),
-            "peak_rss_mb": float(found["peak"].replace(",", "")), "output_files": outputs, "db_mb": db_mb}
+            "peak_rss_mb": float(found["peak"].replace(",", "")), "output_files": outputs, "db_mb": db_mb,
+            **({"rows_kept": int(rows["kept"]), "rows_scored": int(rows["scored"]), "rows_new": int(rows["new"])}
+               if rows else {})}
 
 
 def median_run(runs: list[dict]) -> dict:

@@ -107,6 +107,19 @@ class DecisionCache:
     residents: pl.Series | None = None
     sectors: dict[str, SectorCache] = field(default_factory=dict)
 
+    @classmethod
+    def from_tables(cls, rows: pl.DataFrame, pairs: pl.DataFrame, residents: pl.DataFrame) -> DecisionCache:
+        """The cache a run wrote: its ``match_cache`` and ``match_cache_pairs`` rows (with
+        ``sector``) and its ``cache_residents`` rows."""
+        if residents.is_empty():
+            return cls()
+        pairs_of = ({sector: part.drop("sector") for (sector,), part in pairs.partition_by("sector", as_dict=True).items()}
+                    if pairs.height else {})
+        sectors = {sector: SectorCache(part["cache_key"][0], part.drop("sector", "cache_key"),
+                                       pairs_of.get(sector, pl.DataFrame(schema={ROW_FP: pl.UInt64})))
+                   for (sector,), part in rows.partition_by("sector", as_dict=True).items()} if rows.height else {}
+        return cls(residents[RESIDENT_FP], sectors)
+
 
 CACHE_TABLES = ("match_cache", "match_cache_pairs", "cache_residents")
 
@@ -133,13 +146,7 @@ def load_cache(db: Path, commune: str | None = None) -> DecisionCache:
         pairs = con.sql("SELECT * EXCLUDE (run_id) FROM match_cache_pairs WHERE run_id = ?", params=[run_id]).pl()
     finally:
         con.close()
-    pairs_of = {sector: part.drop("sector") for (sector,), part in pairs.partition_by("sector", as_dict=True).items()}
-    sectors = {}
-    for (sector,), part in rows.partition_by("sector", as_dict=True).items():
-        key = part["cache_key"][0]
-        sectors[sector] = SectorCache(key, part.drop("sector", "cache_key"),
-                                      pairs_of.get(sector, pl.DataFrame(schema={ROW_FP: pl.UInt64})))
-    return DecisionCache(residents[RESIDENT_FP], sectors)
+    return DecisionCache.from_tables(rows, pairs, residents)
 
 
 @dataclass(frozen=True)

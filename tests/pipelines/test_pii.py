@@ -140,7 +140,7 @@ def runs(small_commune, tmp_path_factory):
             raise ValueError(f"could not compare {a_name!r} with {an_id}")  # what a library error may look like
 
         mp.setattr(partitions_module, "link_part", library_error)  # in a match piece
-        states["unexpected"] = run("out_unexpected")
+        states["unexpected"] = run("out_unexpected", full=True)  # every row scored, none from the cache
     finally:
         mp.undo()
         for lg, level in zip(loggers, old_levels):
