@@ -10,7 +10,8 @@ Each run is the real ``doisoat run`` in a child process (``bench/whole_run.run_c
 1. month 1 in a fresh database (it trains the models and fills the decision cache);
 2. month 2 on that database: incremental (kept models, cached decisions);
 3. month 2 ``--full`` on a copy of month 1's database: the kept models, every row scored;
-4. month 2 in a fresh database: what a new installation would decide (it trains on month 2).
+4. month 2 in a fresh database: what a new installation would decide (it trains on month 2);
+5. month 3 (month 2 a month later) on the database of 2: how the database grows month to month.
 Compared row by row (record_outcomes: outcome, resident, probability): 2 against 3 (must be
 identical) and against 4 (the models differ a little: the number of rows whose outcome or
 resident differs). Writes bench/out/incremental_r<sizes>.json.
@@ -35,16 +36,18 @@ OUTCOMES = """SELECT sector, regexp_replace(source_file, '^.*/', '') AS file, so
               WHERE run_id = (SELECT run_id FROM runs WHERE period = ? AND status <> 'superseded')"""
 
 
-def month_two(size: int, seed: int, share: float) -> tuple[Path, Path]:
-    """(month 1's folder, month 2's folder), built once."""
-    month1 = C.dataset(size, seed)
-    month2 = C.DATA / f"r{size}_s{seed}_month2_{share:g}"
-    if not (month2 / "ground_truth.csv").exists():
-        tmp = month2.with_name(month2.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        next_month(month1, tmp, share, seed + 1)
-        tmp.rename(month2)
-    return month1, month2
+def months(size: int, seed: int, share: float) -> tuple[Path, Path, Path]:
+    """(month 1's folder, month 2's, month 3's), built once."""
+    folders = [C.dataset(size, seed)]
+    for month in (2, 3):
+        folder = C.DATA / f"r{size}_s{seed}_month{month}_{share:g}"
+        if not (folder / "ground_truth.csv").exists():
+            tmp = folder.with_name(folder.name + ".tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            next_month(folders[-1], tmp, share, seed + month)
+            tmp.rename(folder)
+        folders.append(folder)
+    return tuple(folders)
 
 
 def outcomes(db: Path, period: str) -> pl.DataFrame:
@@ -58,7 +61,7 @@ def differing(a: pl.DataFrame, b: pl.DataFrame, columns: list[str]) -> int:
 
 
 def measure(size: int, seed: int, share: float) -> dict:
-    month1, month2 = month_two(size, seed, share)
+    month1, month2, month3 = months(size, seed, share)
     work = Path(tempfile.mkdtemp(prefix="doisoat_incremental_"))
     try:
         db, full_db, fresh_db = work / "doisoat.duckdb", work / "full.duckdb", work / "fresh.duckdb"
@@ -67,13 +70,15 @@ def measure(size: int, seed: int, share: float) -> dict:
         incremental = run_command(month2, db, work / "out2", "2026-11")
         full = run_command(month2, full_db, work / "out2-full", "2026-11", ["--full"])
         fresh = run_command(month2, fresh_db, work / "out2-fresh", "2026-11")
+        third = run_command(month3, db, work / "out3", "2026-12")
         mine, theirs, new = outcomes(db, "2026-11"), outcomes(full_db, "2026-11"), outcomes(fresh_db, "2026-11")
         keys = ["sector", "file", "source_row"]
         result = {
-            "month1": first, "incremental": incremental, "full": full, "fresh": fresh, "rows": mine.height,
+            "month1": first, "incremental": incremental, "full": full, "fresh": fresh, "month3": third,
+            "rows": mine.height,
             "differ_from_full": differing(mine, theirs, [*keys, "outcome", "residency_id", "match_probability"]),
             "differ_from_fresh": differing(mine, new, [*keys, "outcome", "residency_id"]),
-            "db_growth_mb": incremental["db_mb"] - first["db_mb"],
+            "db_growth_mb": incremental["db_mb"] - first["db_mb"], "db_growth_3_mb": third["db_mb"] - incremental["db_mb"],
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -82,7 +87,8 @@ def measure(size: int, seed: int, share: float) -> dict:
 
 def report(size: int, r: dict) -> str:
     runs = [("month 1 (fresh database)", r["month1"]), ("month 2, incremental", r["incremental"]),
-            ("month 2, --full (kept models)", r["full"]), ("month 2, fresh database", r["fresh"])]
+            ("month 2, --full (kept models)", r["full"]), ("month 2, fresh database", r["fresh"]),
+            ("month 3, incremental", r["month3"])]
     lines = [f"## {size:,} residents — {r['rows']:,} outcome rows in month 2", "",
              "| run | wall s | match s | peak GB | rows kept / scored / new | database MB |",
              "| --- | ---: | ---: | ---: | --- | ---: |"]
@@ -93,7 +99,8 @@ def report(size: int, r: dict) -> str:
     lines += ["", f"incremental month 2 = {r['incremental']['wall_s'] / r['month1']['wall_s']:.0%} of month 1's wall time; "
               f"rows differing from the full month 2 (outcome, resident, probability): {r['differ_from_full']:,}; "
               f"from a fresh database's month 2 (outcome, resident): {r['differ_from_fresh']:,} "
-              f"({r['differ_from_fresh'] / max(r['rows'], 1):.3%}); database growth {r['db_growth_mb']:,.0f} MB", ""]
+              f"({r['differ_from_fresh'] / max(r['rows'], 1):.3%}); database growth month 1→2 {r['db_growth_mb']:,.0f} MB, "
+              f"2→3 {r['db_growth_3_mb']:,.0f} MB", ""]
     return "\n".join(lines)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,9 +33,10 @@ from matchers.decide import COMPETITOR_FLOOR
 from matchers.link import HOUSEHOLD, PAIR_FIELDS
 from pipelines.store import open_db
 
+LOG = logging.getLogger(__name__)  # counts only
 SCHEME = 1  # raise when what a decision reads changes in a way the model version does not show
 HASH_SEED = 20
-ROW_FP, RESIDENT_FP = "row_fp", "resident_fp"
+ROW_FP, RESIDENT_FP, MEMBER_FP = "row_fp", "resident_fp", "member_fp"
 RELEVANT_RANK = 3  # pipelines.partitions.EVIDENCE_CANDIDATES: the evidence shows the best three
 BEST_COLUMNS = [c for c in BEST_SCHEMA if c != F.RECORD_KEY]
 PAIR_COLUMNS = ["person_id_r", f"{F.PERSON_ID}_l", "match_weight", "match_probability"]
@@ -50,22 +52,23 @@ def cache_key(model: FellegiSunter, settings: LinkSettings) -> str:
 
 
 def with_resident_fingerprints(prepared: PreparedResidents) -> PreparedResidents:
-    """The prepared extract with ``resident_fp``: a hash of what a pair reads of a resident (the
-    matching fields, the name frequencies, the names of the household's members)."""
+    """The prepared extract with ``resident_fp``, a hash of what a pair reads of a resident (the
+    matching fields, the name frequencies, the household), and ``member_fp``, a hash of its
+    household and its name: the guardian comparison looks a row's carer up among the members of a
+    candidate's household, so a birth or a death there matters only to rows naming that person."""
     frame = prepared.frame
     if RESIDENT_FP in frame.columns:
         return prepared
-    fields = [c for c in (*PAIR_FIELDS, "tf_name", "tf_given") if c in frame.columns]
-    if HOUSEHOLD in frame.columns:
-        members = frame.drop_nulls(HOUSEHOLD).group_by(HOUSEHOLD).agg(
-            pl.col("bk_name").sort().str.join("\x1f").alias("_members"))
-        keyed = frame.join(members, on=HOUSEHOLD, how="left", maintain_order="left")
-        fields += [HOUSEHOLD, "_members"]
-    else:
-        keyed = frame
-    fp = keyed.select(pl.struct(fields).hash(HASH_SEED).alias(RESIDENT_FP)).to_series()
-    return PreparedResidents(frame.with_columns(fp), prepared.key_counts, prepared.tf_norms, prepared.names,
-                             prepared.frequencies)
+    fields = [c for c in (*PAIR_FIELDS, "tf_name", "tf_given", HOUSEHOLD) if c in frame.columns]
+    household = pl.col(HOUSEHOLD) if HOUSEHOLD in frame.columns else pl.lit(None, pl.String)
+    return PreparedResidents(frame.with_columns(
+        pl.struct(fields).hash(HASH_SEED).alias(RESIDENT_FP),
+        pl.when(household.is_not_null()).then(_member(household, pl.col("bk_name"))).alias(MEMBER_FP),
+    ), prepared.key_counts, prepared.tf_norms, prepared.names, prepared.frequencies)
+
+
+def _member(household: pl.Expr, name: pl.Expr) -> pl.Expr:
+    return pl.struct(household.cast(pl.String).alias("h"), name.alias("n")).hash(HASH_SEED)
 
 
 def row_fingerprints(rec: pl.DataFrame) -> pl.Series:
@@ -104,7 +107,7 @@ class DecisionCache:
     """What the commune's last run left: the fingerprints of its extract and each sector's cache
     (none: every row is scored)."""
 
-    residents: pl.Series | None = None
+    residents: pl.DataFrame | None = None  # resident_fp, household, member_fp of the extract it read
     sectors: dict[str, SectorCache] = field(default_factory=dict)
 
     @classmethod
@@ -118,7 +121,7 @@ class DecisionCache:
         sectors = {sector: SectorCache(part["cache_key"][0], part.drop("sector", "cache_key"),
                                        pairs_of.get(sector, pl.DataFrame(schema={ROW_FP: pl.UInt64})))
                    for (sector,), part in rows.partition_by("sector", as_dict=True).items()} if rows.height else {}
-        return cls(residents[RESIDENT_FP], sectors)
+        return cls(residents.select(RESIDENT_FP, pl.col("household").alias(HOUSEHOLD), MEMBER_FP), sectors)
 
 
 CACHE_TABLES = ("match_cache", "match_cache_pairs", "cache_residents")
@@ -141,7 +144,8 @@ def load_cache(db: Path, commune: str | None = None) -> DecisionCache:
         if not latest:
             return DecisionCache()
         run_id = latest[0][0]
-        residents = con.sql("SELECT resident_fp FROM cache_residents WHERE run_id = ?", params=[run_id]).pl()
+        residents = con.sql("SELECT resident_fp, household, member_fp FROM cache_residents WHERE run_id = ?",
+                            params=[run_id]).pl()
         rows = con.sql("SELECT * EXCLUDE (run_id) FROM match_cache WHERE run_id = ?", params=[run_id]).pl()
         pairs = con.sql("SELECT * EXCLUDE (run_id) FROM match_cache_pairs WHERE run_id = ?", params=[run_id]).pl()
     finally:
@@ -169,7 +173,7 @@ class Reuse:
         return self.best.height
 
 
-def split_rows(rec: pl.DataFrame, key: str, cached: SectorCache | None, before: pl.Series | None,
+def split_rows(rec: pl.DataFrame, key: str, cached: SectorCache | None, before: pl.DataFrame | None,
                prepared: PreparedResidents, settings: LinkSettings, always: pl.Series) -> Reuse:
     """Which of ``rec`` (``prepare_records``, ordered by record_key) keep their cached decision and
     which are linked again (``always``: record keys that are always linked, analysts decided on them)."""
@@ -181,15 +185,22 @@ def split_rows(rec: pl.DataFrame, key: str, cached: SectorCache | None, before: 
     now = prepared.frame.select(RESIDENT, RESIDENT_FP)
     gone = cached.rows.select(ROW_FP, "relevant").explode("relevant").drop_nulls("relevant").join(
         now.select(pl.col(RESIDENT_FP).alias("relevant")), on="relevant", how="anti").select(ROW_FP).unique()
+    if "bk_guardian" in rec.columns and rec["bk_guardian"].null_count() < rec.height:
+        gone = pl.concat([gone, _carers_household_changed(rec, fingerprints, cached, before, prepared)])
     valid = cached.rows.join(gone, on=ROW_FP, how="anti")
     known = fingerprints.join(cached.rows.select(ROW_FP), on=ROW_FP, how="semi")
     candidates = known.join(valid.select(ROW_FP), on=ROW_FP, how="semi").filter(
         ~pl.col(F.RECORD_KEY).is_in(always.implode()))
-    arrived = prepared.frame.filter(~pl.col(RESIDENT_FP).is_in(before.implode()))
+    arrived = prepared.frame.filter(~pl.col(RESIDENT_FP).is_in(before[RESIDENT_FP].implode()))
+    before_blocking = candidates.height
     if arrived.height and candidates.height:
         near = candidate_pairs(rec.join(candidates.select(F.RECORD_KEY), on=F.RECORD_KEY, how="semi"), arrived,
                                settings.rules, settings.max_pairs_per_rule)
         candidates = candidates.join(near.select(F.RECORD_KEY).unique(), on=F.RECORD_KEY, how="anti")
+    LOG.info("cache: %d rows known, %d read a resident who changed or left, %d meet a new resident; "
+             "%d residents new or changed", known.height, known.height - known.join(valid.select(ROW_FP), on=ROW_FP,
+                                                                                   how="semi").height,
+             before_blocking - candidates.height if arrived.height else 0, arrived.height)
     reuse = candidates.sort(F.RECORD_KEY)
     best = reuse.join(valid.select(ROW_FP, *BEST_COLUMNS), on=ROW_FP, how="left").select(
         F.RECORD_KEY, *BEST_COLUMNS).cast(BEST_SCHEMA)
@@ -200,6 +211,24 @@ def split_rows(rec: pl.DataFrame, key: str, cached: SectorCache | None, before: 
     return Reuse(key, fingerprints, best, pairs, relevant, rec.join(reuse.select(F.RECORD_KEY), on=F.RECORD_KEY,
                                                                      how="anti"),
                  rec.height - known.height, always)
+
+
+def _carers_household_changed(rec: pl.DataFrame, fingerprints: pl.DataFrame, cached: SectorCache,
+                              before: pl.DataFrame, prepared: PreparedResidents) -> pl.DataFrame:
+    """``row_fp`` of the cached rows naming a carer who joined or left the household of one of
+    their relevant candidates (the guardian comparison looks for the carer there)."""
+    now = prepared.frame.select(MEMBER_FP).drop_nulls().unique()
+    was = before.select(MEMBER_FP).drop_nulls().unique()
+    changed = pl.concat([now.join(was, on=MEMBER_FP, how="anti"), was.join(now, on=MEMBER_FP, how="anti")])
+    if changed.is_empty():
+        return pl.DataFrame(schema={ROW_FP: pl.UInt64})
+    carers = fingerprints.with_columns(rec["bk_guardian"]).drop_nulls("bk_guardian").select(
+        ROW_FP, "bk_guardian").unique(ROW_FP)
+    households = before.drop_nulls(HOUSEHOLD).select(pl.col(RESIDENT_FP).alias("relevant"), HOUSEHOLD).unique("relevant")
+    looked_up = cached.rows.join(carers, on=ROW_FP, how="inner").select(ROW_FP, "bk_guardian", "relevant").explode(
+        "relevant").join(households, on="relevant", how="inner")
+    return looked_up.with_columns(_member(pl.col(HOUSEHOLD), pl.col("bk_guardian")).alias(MEMBER_FP)).join(
+        changed, on=MEMBER_FP, how="semi").select(ROW_FP).unique()
 
 
 def _no_relevant() -> pl.DataFrame:
@@ -222,4 +251,5 @@ def cache_rows(reuse: Reuse, raw_best: pl.DataFrame, relevant: pl.DataFrame,
 
 def residents_rows(prepared: PreparedResidents) -> pl.DataFrame:
     """The ``cache_residents`` rows: the fingerprint of every resident this run's decisions read."""
-    return prepared.frame.select(RESIDENT_FP).unique()
+    household = pl.col(HOUSEHOLD) if HOUSEHOLD in prepared.frame.columns else pl.lit(None, pl.String)
+    return prepared.frame.select(RESIDENT_FP, household.cast(pl.String).alias("household"), MEMBER_FP)

@@ -79,7 +79,7 @@ TABLES: dict[str, str] = {
         gamma_guardian TINYINT, bf_name DOUBLE, bf_birth_date DOUBLE, bf_id DOUBLE, bf_gender DOUBLE,
         bf_place DOUBLE, bf_guardian DOUBLE""",
     "cache_residents": """
-        run_id VARCHAR NOT NULL, resident_fp UBIGINT NOT NULL""",
+        run_id VARCHAR NOT NULL, resident_fp UBIGINT NOT NULL, household VARCHAR, member_fp UBIGINT""",
     "run_counts": """
         run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, commune_code VARCHAR, measure VARCHAR NOT NULL,
         category VARCHAR, severity VARCHAR, n BIGINT NOT NULL""",
@@ -93,7 +93,7 @@ SHARED_BY = {"name_frequencies": "version"}
 # A run's row-level results: replaced when its period is run again, deleted by purge.
 RESULT_TABLES = ("record_outcomes", "discrepancies", "rejected_rows", "resolved_findings", "match_evidence",
                  "match_cache", "match_cache_pairs", "cache_residents")
-# Tables that hold only the commune's latest run (per sector when they have one): a run's rows replace the older.
+# Tables that hold only the commune's latest run: a run's rows replace the older ones.
 LATEST_ONLY = ("match_cache", "match_cache_pairs", "cache_residents")
 
 
@@ -176,10 +176,10 @@ def write_run(db_path: Path, run: RunOutput) -> None:
             [run.run_id, run.period, run.started_at, run.finished_at, run.status, json.dumps(run.parameters),
              run.commune],
         )
+        _drop_older(con, run)
         for table, frame in run.tables.items():
             if not frame.is_empty():
                 _insert(con, table, run.run_id, frame)
-        _keep_latest(con, run)
         con.commit()
     except Exception:
         con.rollback()
@@ -206,17 +206,13 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, run_id: str, rows: pl.Da
     con.unregister("_batch")
 
 
-def _keep_latest(con: duckdb.DuckDBPyConnection, run: RunOutput) -> None:
-    """Inside the run's transaction: the ``LATEST_ONLY`` rows of the commune's earlier runs go
-    (for the sectors this run wrote, in tables that have a sector)."""
+def _drop_older(con: duckdb.DuckDBPyConnection, run: RunOutput) -> None:
+    """Inside the run's transaction, before its rows go in: the ``LATEST_ONLY`` rows of the
+    commune's earlier runs, for each such table the run writes (their space is then reused)."""
     for table in LATEST_ONLY:
-        by_sector = "sector" in table_columns(table)
-        if not by_sector and not first_row(con, f"SELECT 1 FROM {table} WHERE run_id = ? LIMIT 1", [run.run_id]):
-            continue
-        same = f" AND sector IN (SELECT DISTINCT sector FROM {table} WHERE run_id = ?)" if by_sector else ""
-        con.execute(f"""DELETE FROM {table} WHERE run_id <> ? AND run_id IN
-                        (SELECT run_id FROM runs WHERE commune IS NOT DISTINCT FROM ?){same}""",
-                    [run.run_id, run.commune, *([run.run_id] if by_sector else [])])
+        if table in run.tables and not run.tables[table].is_empty():
+            con.execute(f"DELETE FROM {table} WHERE run_id IN (SELECT run_id FROM runs WHERE commune IS NOT DISTINCT FROM ?)",
+                        [run.commune])
 
 
 def _supersede(con: duckdb.DuckDBPyConnection, run: RunOutput) -> None:
