@@ -8,7 +8,8 @@
   (a tone mark, another village).
 - Each sector list: ``share`` of its rows go (the rest move up), ``share`` / 2 are corrected (a
   typo in the name, a birth date one day off) and ``share`` of new rows are added at the end,
-  people of the new extract (the newborns and movers among them) written in the list's own layout.
+  people of the new extract (the newborns among them) written in the list's own layout with their
+  own name, birth date, gender, ID and village (no carer named); a mover's rows were already there.
 - ``ground_truth.csv`` follows the rows: a removed row leaves it, a moved row keeps its person,
   an added row names the resident it was written for.
 Workbooks (``.xlsx``) are copied unchanged. Used by the incremental-run tests and
@@ -154,8 +155,17 @@ def next_list(rows: pl.DataFrame, extract: pl.DataFrame, share: float, seed: int
     template = rows.sample(people.height, seed=seed + 3, with_replacement=True)
     year_only = date is not None and bool((rows[date].drop_nulls().str.len_chars() == 4).mean() or 0) \
         and float((rows[date].drop_nulls().str.len_chars() == 4).mean()) > 0.5
+    gender = _column(rows, starts=("giới",))
+    place = _column(rows, has=("thôn",)) or _column(rows, has=("địa chỉ",)) or _column(rows, has=("cư trú",))
+    carer = _column(rows, has=("mẹ",)) or _column(rows, has=("chăm sóc",))
+    upper = gender is not None and bool(rows[gender].drop_nulls().str.contains("NỮ|NAM").any())
     added = template.with_columns(
         people[_name_column(people)].alias(name),
+        *([(people["Giới tính"].str.to_uppercase() if upper else people["Giới tính"]).alias(gender)] if gender else []),
+        # the person's own village in the list's way of writing an address; no carer named
+        *([pl.col(place).str.replace(r"^[^,]*", people["Thôn/Tổ dân phố"].str.replace_all(r"\$", r"$$"))
+           .alias(place)] if place and "Thôn/Tổ dân phố" in people.columns else []),
+        *([pl.lit(None, pl.String).alias(carer)] if carer else []),
         *([(people["Ngày sinh"].str.slice(-4) if year_only else people["Ngày sinh"]).alias(date)] if date else []),
         *[people["Số định danh cá nhân"].alias(c) for c in ids],
         people["Số định danh cá nhân"].alias(TRUTH),
