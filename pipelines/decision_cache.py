@@ -109,6 +109,25 @@ class DecisionCache:
 
     residents: pl.DataFrame | None = None  # resident_fp, household, member_fp of the extract it read
     sectors: dict[str, SectorCache] = field(default_factory=dict)
+    stored: tuple[str, str] | None = None  # (database, run_id) whose sectors ``sector`` reads when asked
+
+    def sector(self, sector: str) -> SectorCache | None:
+        """One sector's cached decisions: read from the database only when its list is planned, so
+        that a run holds one sector's cache at a time, not all of them from its start."""
+        if sector in self.sectors or self.stored is None:
+            return self.sectors.get(sector)
+        db, run_id = self.stored
+        con = open_db(Path(db), read_only=True)
+        try:
+            rows = con.sql("SELECT * EXCLUDE (run_id, sector) FROM match_cache WHERE run_id = ? AND sector = ?",
+                           params=[run_id, sector]).pl()
+            pairs = con.sql("SELECT * EXCLUDE (run_id, sector) FROM match_cache_pairs WHERE run_id = ? AND sector = ?",
+                            params=[run_id, sector]).pl()
+        finally:
+            con.close()
+        if rows.is_empty():
+            return None
+        return SectorCache(rows["cache_key"][0], rows.drop("cache_key"), pairs)
 
     @classmethod
     def from_tables(cls, rows: pl.DataFrame, pairs: pl.DataFrame, residents: pl.DataFrame) -> DecisionCache:
@@ -128,7 +147,8 @@ CACHE_TABLES = ("match_cache", "match_cache_pairs", "cache_residents")
 
 
 def load_cache(db: Path, commune: str | None = None) -> DecisionCache:
-    """The decision cache the commune's last run wrote in ``db`` (empty when there is none)."""
+    """The decision cache the commune's last run wrote in ``db`` (empty when there is none): its
+    residents now, each sector's rows when ``DecisionCache.sector`` asks for them."""
     db = Path(db)
     if not db.exists():
         return DecisionCache()
@@ -146,11 +166,10 @@ def load_cache(db: Path, commune: str | None = None) -> DecisionCache:
         run_id = latest[0][0]
         residents = con.sql("SELECT resident_fp, household, member_fp FROM cache_residents WHERE run_id = ?",
                             params=[run_id]).pl()
-        rows = con.sql("SELECT * EXCLUDE (run_id) FROM match_cache WHERE run_id = ?", params=[run_id]).pl()
-        pairs = con.sql("SELECT * EXCLUDE (run_id) FROM match_cache_pairs WHERE run_id = ?", params=[run_id]).pl()
     finally:
         con.close()
-    return DecisionCache.from_tables(rows, pairs, residents)
+    return DecisionCache(residents.select(RESIDENT_FP, pl.col("household").alias(HOUSEHOLD), MEMBER_FP),
+                         stored=(str(db), run_id))
 
 
 @dataclass(frozen=True)

@@ -195,7 +195,7 @@ def plan_sector(sector: str, records: pl.DataFrame, prepared: PreparedResidents,
     model = model or train(rec, prepared, settings)
     decided = _decided_keys(records, decisions)
     cache = cache or DecisionCache()
-    reuse = split_rows(rec, cache_key(model, settings), cache.sectors.get(sector), cache.residents, prepared,
+    reuse = split_rows(rec, cache_key(model, settings), cache.sector(sector), cache.residents, prepared,
                        settings, decided)
     rest = reuse.rescore.with_columns(pl.col(F.RECORD_KEY).is_in(decided.implode()).alias(KEEP_ALL))
     parts = tuple(handoff.put(f"{sector}-part", piece) for piece in pieces(rest, rows))
