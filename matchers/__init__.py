@@ -7,7 +7,8 @@
   (``FellegiSunter``: its ``parameters()``, ``version`` and ``from_parameters`` keep it with a run),
   the decision per record, and the exact passes.
 - link: ``link(records, residents, settings)``, the entry point; ``prepare_residents`` once per run;
-  ``prepare_records``, ``train``, ``link_part`` and ``finish_parts``: the same in pieces (partitions).
+  ``prepare_records``, ``train``, ``link_part`` and ``finish_parts``: the same in pieces (partitions);
+  ``score_pairs``: given pairs scored as ``link_part`` scores them.
 - frequencies: ``NameFrequencies``, the residents' name shares a model scores with (kept with it).
 - review: ``decide_again`` after an analyst rejected a candidate.
 """
@@ -38,6 +39,7 @@ from matchers.link import (
     link_part,
     prepare_records,
     prepare_residents,
+    score_pairs,
     train,
 )
 from matchers.normalise import (
@@ -60,5 +62,5 @@ __all__ = [
     "birth_date_comparison", "canonical_name", "compare", "decide_again", "default_comparisons", "explain",
     "finish_parts", "folded", "gender_comparison", "gender_from_name", "given_name", "guardian_comparison",
     "has_diacritics", "id_comparison", "link", "link_part", "middle_names", "name_comparison", "name_tokens",
-    "place_comparison", "prepare_records", "prepare_residents", "surname", "telex_folded", "train",
+    "place_comparison", "prepare_records", "prepare_residents", "score_pairs", "surname", "telex_folded", "train",
 ]

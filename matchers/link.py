@@ -214,6 +214,13 @@ def _compare(index: pl.DataFrame, records: pl.DataFrame, residents: pl.DataFrame
     return _neutralise_foreign_ids(pairs, {c.name: c for c in comparisons})
 
 
+def score_pairs(index: pl.DataFrame, rec: pl.DataFrame, prepared: PreparedResidents,
+                model: FellegiSunter) -> pl.DataFrame:
+    """The ``record_key, resident_key`` pairs of ``index`` (records of ``prepare_records``, residents of
+    ``prepared``) compared and scored as ``link_part`` scores them (``gamma_*``, ``bf_*``, weights)."""
+    return score(_compare(index, rec, prepared.frame, model.comparisons, _names(rec, prepared)), model)
+
+
 def _random_pairs(records: pl.DataFrame, residents: pl.DataFrame, n: int, seed: int) -> pl.DataFrame:
     """``n`` random (record, resident) pairs, drawn from both sides in their ``content_order``."""
     n = min(n, records.height * residents.height)

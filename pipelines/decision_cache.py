@@ -5,8 +5,8 @@ A row's decision (``matchers.link_part``) reads its own matching fields, the res
 blocked with (their fields, name frequencies and household) and the model. Per sector and row
 fingerprint the cache keeps the decision before the list-wide rule, the pairs kept for the
 evidence, and the fingerprints of the row's *relevant* candidates: its three best, every one with
-a pair probability of at least ``decide.COMPETITOR_FLOOR``, every one with exactly its name and the
-owner of its personal ID (the only candidates the decision and the evidence read). A later run
+a pair probability of at least ``decide.COMPETITOR_FLOOR``, every one with exactly its name (when
+the row has no birth date) and the owner of its personal ID (the only candidates the decision and the evidence read). A later run
 decides a row again unless all of these hold:
 - its fingerprint is in the cache under the same key (model version, decision settings, scheme);
 - each relevant candidate is still in the extract with the same fingerprint;
@@ -27,14 +27,14 @@ from pathlib import Path
 import polars as pl
 
 from contracts import fields as F
-from matchers import BEST_SCHEMA, FellegiSunter, LinkSettings, PreparedResidents
+from matchers import BEST_SCHEMA, FellegiSunter, LinkSettings, PreparedResidents, score_pairs
 from matchers.blocking import RESIDENT, candidate_pairs
 from matchers.decide import COMPETITOR_FLOOR
 from matchers.link import HOUSEHOLD, PAIR_FIELDS
 from pipelines.store import open_db
 
 LOG = logging.getLogger(__name__)  # counts only
-SCHEME = 1  # raise when what a decision reads changes in a way the model version does not show
+SCHEME = 2  # raise when what a decision reads changes in a way the model version does not show
 HASH_SEED = 20
 ROW_FP, RESIDENT_FP, MEMBER_FP = "row_fp", "resident_fp", "member_fp"
 RELEVANT_RANK = 3  # pipelines.partitions.EVIDENCE_CANDIDATES: the evidence shows the best three
@@ -77,19 +77,31 @@ def row_fingerprints(rec: pl.DataFrame) -> pl.Series:
     return rec.select(pl.struct(fields).hash(HASH_SEED).alias(ROW_FP)).to_series()
 
 
-def relevant_candidates(pairs: pl.DataFrame, residents: pl.DataFrame, name_exact: int | None) -> pl.DataFrame:
-    """``record_key, relevant``: per record of the scored ``pairs``, the sorted fingerprints of the
-    candidates its decision and evidence read (see the module's docstring)."""
-    if pairs.is_empty():
-        return pl.DataFrame(schema={F.RECORD_KEY: pl.UInt32, "relevant": pl.List(pl.UInt64)})
-    rank = pl.col("match_weight").rank("min", descending=True).over(F.RECORD_KEY)
-    keep = ((rank <= RELEVANT_RANK) | (pl.col("match_probability") >= COMPETITOR_FLOOR)
+def _relevant(pairs: pl.DataFrame, name_exact: int | None, floor: pl.Expr) -> pl.Expr:
+    """Whether a scored pair is one its row's decision or evidence reads (``floor``: the weight a
+    candidate must reach to be among the row's best three)."""
+    keep = ((pl.col("match_weight") >= floor) | (pl.col("match_probability") >= COMPETITOR_FLOOR)
             | (pl.col("person_id_r") == pl.col(f"{F.PERSON_ID}_l")).fill_null(False))
     if name_exact is not None and "gamma_name" in pairs.columns:
-        keep = keep | (pl.col("gamma_name") == name_exact)
-    chosen = pairs.filter(keep).select(F.RECORD_KEY, RESIDENT).join(
-        residents.select(RESIDENT, RESIDENT_FP), on=RESIDENT, how="left")
-    return chosen.group_by(F.RECORD_KEY).agg(pl.col(RESIDENT_FP).unique().sort().alias("relevant"))
+        # the "sole exact name" rule of ``decide`` counts them, for a row without a birth date only
+        # (residents always have one, so only then is a pair's birth date level missing)
+        undated = pl.col(f"{F.BIRTH_DATE}_l").is_null() if f"{F.BIRTH_DATE}_l" in pairs.columns else pl.lit(True)
+        keep = keep | ((pl.col("gamma_name") == name_exact) & undated)
+    return keep
+
+
+def relevant_candidates(pairs: pl.DataFrame, residents: pl.DataFrame, name_exact: int | None) -> pl.DataFrame:
+    """``record_key, relevant, floor_weight``: per record of the scored ``pairs``, the sorted
+    fingerprints of the candidates its decision and evidence read (see the module's docstring)
+    and the weight of its third best (null with fewer: any newcomer would be among the best)."""
+    if pairs.is_empty():
+        return _no_relevant()
+    third = pl.col("match_weight").sort(descending=True).slice(RELEVANT_RANK - 1, 1).first()
+    ranked = pairs.with_columns(third.over(F.RECORD_KEY).alias("floor_weight"))
+    chosen = ranked.filter(_relevant(pairs, name_exact, pl.col("floor_weight").fill_null(float("-inf")))).select(
+        F.RECORD_KEY, RESIDENT, "floor_weight").join(residents.select(RESIDENT, RESIDENT_FP), on=RESIDENT, how="left")
+    return chosen.group_by(F.RECORD_KEY).agg(pl.col(RESIDENT_FP).unique().sort().alias("relevant"),
+                                             pl.col("floor_weight").first())
 
 
 @dataclass(frozen=True)
@@ -192,10 +204,14 @@ class Reuse:
         return self.best.height
 
 
-def split_rows(rec: pl.DataFrame, key: str, cached: SectorCache | None, before: pl.DataFrame | None,
-               prepared: PreparedResidents, settings: LinkSettings, always: pl.Series) -> Reuse:
+def split_rows(rec: pl.DataFrame, model: FellegiSunter, settings: LinkSettings, cached: SectorCache | None,
+               before: pl.DataFrame | None, prepared: PreparedResidents, always: pl.Series) -> Reuse:
     """Which of ``rec`` (``prepare_records``, ordered by record_key) keep their cached decision and
-    which are linked again (``always``: record keys that are always linked, analysts decided on them)."""
+    which are linked again (``always``: record keys that are always linked, analysts decided on them).
+    A resident new to the extract who shares a blocking key with a cached row is scored against it
+    (``matchers.score_pairs``): the row is linked again only when that candidate would be one its
+    decision or evidence reads (among its best three, p ≥ 0.2, its exact name, its ID's owner)."""
+    key = cache_key(model, settings)
     fingerprints = rec.select(F.RECORD_KEY).with_columns(row_fingerprints(rec))
     empty = Reuse(key, fingerprints, pl.DataFrame(schema=BEST_SCHEMA), pl.DataFrame(), _no_relevant(), rec,
                   rec.height, always)
@@ -213,9 +229,16 @@ def split_rows(rec: pl.DataFrame, key: str, cached: SectorCache | None, before: 
     arrived = prepared.frame.filter(~pl.col(RESIDENT_FP).is_in(before[RESIDENT_FP].implode()))
     before_blocking = candidates.height
     if arrived.height and candidates.height:
-        near = candidate_pairs(rec.join(candidates.select(F.RECORD_KEY), on=F.RECORD_KEY, how="semi"), arrived,
-                               settings.rules, settings.max_pairs_per_rule)
-        candidates = candidates.join(near.select(F.RECORD_KEY).unique(), on=F.RECORD_KEY, how="anti")
+        open_rows = rec.join(candidates.select(F.RECORD_KEY), on=F.RECORD_KEY, how="semi")
+        near = candidate_pairs(open_rows, arrived, settings.rules, settings.max_pairs_per_rule)
+        if near.height:
+            name = next((c for c in model.comparisons if c.name == "name"), None)
+            scored = score_pairs(near.select(F.RECORD_KEY, RESIDENT), open_rows, prepared, model).join(
+                candidates.join(valid.select(ROW_FP, "floor_weight"), on=ROW_FP, how="left").select(
+                    F.RECORD_KEY, "floor_weight"), on=F.RECORD_KEY, how="left")
+            matters = scored.filter(_relevant(scored, name.gamma_of("name_exact") if name else None,
+                                              pl.col("floor_weight").fill_null(float("-inf"))))
+            candidates = candidates.join(matters.select(F.RECORD_KEY).unique(), on=F.RECORD_KEY, how="anti")
     LOG.info("cache: %d rows known, %d read a resident who changed or left, %d meet a new resident; "
              "%d residents new or changed", known.height, known.height - known.join(valid.select(ROW_FP), on=ROW_FP,
                                                                                    how="semi").height,
@@ -223,7 +246,8 @@ def split_rows(rec: pl.DataFrame, key: str, cached: SectorCache | None, before: 
     reuse = candidates.sort(F.RECORD_KEY)
     best = reuse.join(valid.select(ROW_FP, *BEST_COLUMNS), on=ROW_FP, how="left").select(
         F.RECORD_KEY, *BEST_COLUMNS).cast(BEST_SCHEMA)
-    relevant = reuse.join(valid.select(ROW_FP, "relevant"), on=ROW_FP, how="left").select(F.RECORD_KEY, "relevant")
+    relevant = reuse.join(valid.select(ROW_FP, "relevant", "floor_weight"), on=ROW_FP, how="left").select(
+        F.RECORD_KEY, "relevant", "floor_weight")
     owners = rec.select(F.RECORD_KEY, "id_owner")
     pairs = reuse.join(cached.pairs, on=ROW_FP, how="inner").drop(ROW_FP).join(
         owners, on=F.RECORD_KEY, how="left").sort(F.RECORD_KEY, maintain_order=True)
@@ -251,7 +275,7 @@ def _carers_household_changed(rec: pl.DataFrame, fingerprints: pl.DataFrame, cac
 
 
 def _no_relevant() -> pl.DataFrame:
-    return pl.DataFrame(schema={F.RECORD_KEY: pl.UInt32, "relevant": pl.List(pl.UInt64)})
+    return pl.DataFrame(schema={F.RECORD_KEY: pl.UInt32, "relevant": pl.List(pl.UInt64), "floor_weight": pl.Float64})
 
 
 def cache_rows(reuse: Reuse, raw_best: pl.DataFrame, relevant: pl.DataFrame,

@@ -37,7 +37,6 @@ from pipelines.decision_cache import (
     RESIDENT_FP,
     DecisionCache,
     Reuse,
-    cache_key,
     cache_rows,
     relevant_candidates,
     split_rows,
@@ -195,8 +194,7 @@ def plan_sector(sector: str, records: pl.DataFrame, prepared: PreparedResidents,
     model = model or train(rec, prepared, settings)
     decided = _decided_keys(records, decisions)
     cache = cache or DecisionCache()
-    reuse = split_rows(rec, cache_key(model, settings), cache.sector(sector), cache.residents, prepared,
-                       settings, decided)
+    reuse = split_rows(rec, model, settings, cache.sector(sector), cache.residents, prepared, decided)
     rest = reuse.rescore.with_columns(pl.col(F.RECORD_KEY).is_in(decided.implode()).alias(KEEP_ALL))
     parts = tuple(handoff.put(f"{sector}-part", piece) for piece in pieces(rest, rows))
     return SectorPlan(sector, records, settings, model, parts, reuse=replace(reuse, rescore=rest.clear()))

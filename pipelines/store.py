@@ -71,7 +71,7 @@ TABLES: dict[str, str] = {
     "match_cache": """
         run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, cache_key VARCHAR NOT NULL, row_fp UBIGINT NOT NULL,
         residency_id VARCHAR, outcome VARCHAR NOT NULL, match_probability DOUBLE, match_method VARCHAR,
-        best_candidate_id VARCHAR, best_candidate_probability DOUBLE, relevant UBIGINT[]""",
+        best_candidate_id VARCHAR, best_candidate_probability DOUBLE, relevant UBIGINT[], floor_weight DOUBLE""",
     "match_cache_pairs": """
         run_id VARCHAR NOT NULL, sector VARCHAR NOT NULL, row_fp UBIGINT NOT NULL, person_id_r VARCHAR,
         person_id_l VARCHAR, match_weight DOUBLE, match_probability DOUBLE,
