@@ -6,11 +6,13 @@ blocked with (their fields, name frequencies and household) and the model. Per s
 fingerprint the cache keeps the decision before the list-wide rule, the pairs kept for the
 evidence, and the fingerprints of the row's *relevant* candidates: its three best, every one with
 a pair probability of at least ``decide.COMPETITOR_FLOOR``, every one with exactly its name (when
-the row has no birth date) and the owner of its personal ID (the only candidates the decision and the evidence read). A later run
-decides a row again unless all of these hold:
+the row has no birth date) and the owner of its personal ID: the only candidates the decision and
+the evidence read. A later run decides a row again unless all of these hold:
 - its fingerprint is in the cache under the same key (model version, decision settings, scheme);
 - each relevant candidate is still in the extract with the same fingerprint;
-- no resident new to the extract (born, moved in, corrected) shares a blocking key with it;
+- no carer the row names joined or left a relevant candidate's household;
+- no resident new to the extract (born, moved in, corrected) who shares a blocking key with it
+  would, scored against it, be a relevant candidate;
 - no analyst has decided on it (such rows keep every pair and are always scored).
 Such a row would meet the same relevant candidates, scored alike (the same model with the same
 kept name frequencies), and be decided alike: the candidates that left are ones it did not read.

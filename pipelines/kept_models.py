@@ -75,25 +75,24 @@ def load_kept(db: Path, commune: str | None = None, retrain: bool = False) -> Ke
             QUALIFY row_number() OVER (PARTITION BY m.sector ORDER BY r.finished_at DESC, r.started_at DESC) = 1
             ORDER BY r.finished_at DESC, r.started_at DESC, m.sector
         """, [commune]).fetchall()
-        versions = {row[5] for row in rows}
-        shares = con.sql(
-            "SELECT DISTINCT version, residents, key, value_hash, share FROM name_frequencies WHERE version IN "
-            f"({', '.join('?' for _ in versions) or 'NULL'})", params=list(versions)).pl()
+        latest = rows[0][5] if rows else None  # the newest run's frequencies: its models score with them
+        shares = con.sql("SELECT DISTINCT residents, key, value_hash, share FROM name_frequencies WHERE version = ?",
+                         params=[latest]).pl()
     finally:
         con.close()
-    frequencies = {version: NameFrequencies.from_table(part, part["residents"][0], version)
-                   for (version,), part in shares.partition_by("version", as_dict=True).items()}
+    if shares.is_empty():
+        return KeptModels()
     comparisons = default_comparisons()
     models: dict[str, SectorModel] = {}
     for sector, parameters, trained_in, training, trained_rows, version in rows:
+        if version != latest:
+            continue  # an older sector's model, trained with other frequencies: trains again
         try:
             model = FellegiSunter.from_parameters(json.loads(parameters), comparisons)
         except (ValueError, KeyError):
             continue  # trained with other comparisons: trains again
-        if version in frequencies:
-            models[sector] = SectorModel(model, int(trained_rows or 0), training or "", trained_in)
-    latest = next(iter(models.values())).model.name_frequencies if models else None  # the newest run's
-    return KeptModels(frequencies.get(latest), {s: m for s, m in models.items() if m.model.name_frequencies == latest})
+        models[sector] = SectorModel(model, int(trained_rows or 0), training or "", trained_in)
+    return KeptModels(NameFrequencies.from_table(shares, shares["residents"][0], latest), models)
 
 
 def choose_frequencies(kept: KeptModels, prepared: PreparedResidents) -> tuple[PreparedResidents, bool]:

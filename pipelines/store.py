@@ -211,8 +211,8 @@ def _drop_older(con: duckdb.DuckDBPyConnection, run: RunOutput) -> None:
     commune's earlier runs, for each such table the run writes (their space is then reused)."""
     for table in LATEST_ONLY:
         if table in run.tables and not run.tables[table].is_empty():
-            con.execute(f"DELETE FROM {table} WHERE run_id IN (SELECT run_id FROM runs WHERE commune IS NOT DISTINCT FROM ?)",
-                        [run.commune])
+            con.execute(f"DELETE FROM {table} WHERE run_id IN "
+                        "(SELECT run_id FROM runs WHERE commune IS NOT DISTINCT FROM ?)", [run.commune])
 
 
 def _supersede(con: duckdb.DuckDBPyConnection, run: RunOutput) -> None:

@@ -153,8 +153,7 @@ def next_list(rows: pl.DataFrame, extract: pl.DataFrame, share: float, seed: int
     n = max(1, round(rows.height * share))
     people = pl.concat([extract.tail(max(1, n // 3)), extract.sample(n - max(1, n // 3), seed=seed + 2)]).head(n)
     template = rows.sample(people.height, seed=seed + 3, with_replacement=True)
-    year_only = date is not None and bool((rows[date].drop_nulls().str.len_chars() == 4).mean() or 0) \
-        and float((rows[date].drop_nulls().str.len_chars() == 4).mean()) > 0.5
+    year_only = date is not None and ((rows[date].drop_nulls().str.len_chars() == 4).mean() or 0) > 0.5  # "Năm sinh"
     gender = _column(rows, starts=("giới",))
     place = _column(rows, has=("thôn",)) or _column(rows, has=("địa chỉ",)) or _column(rows, has=("cư trú",))
     carer = _column(rows, has=("mẹ",)) or _column(rows, has=("chăm sóc",))
